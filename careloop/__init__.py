@@ -1,0 +1,1 @@
+"""Careloop: an open platform for measurement-based digital mental health care."""

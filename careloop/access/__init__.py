@@ -1,0 +1,1 @@
+"""The read gate: the only way views and APIs reach patient data."""

@@ -1,0 +1,1 @@
+"""People and organisations: users, roles, care teams, patient profiles, API tokens."""

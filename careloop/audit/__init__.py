@@ -1,0 +1,1 @@
+"""The append-only, hash-chained audit log of every read and write of patient data."""

@@ -1,0 +1,1 @@
+"""Clinician workspace: the patients of my teams and one patient's record."""

@@ -1,0 +1,55 @@
+"""Clinician pages: my patients, one patient's overview, break-glass access."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from careloop.access.actions import BreakGlassError, do_open_break_glass
+from careloop.access.gate import access_patient, visible_patients
+from careloop.accounts.models import User
+from careloop.consent.models import Purpose
+from careloop.consent.queries import current_grants
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)  # login_required ran first  # noqa: S101
+    return request.user
+
+
+@require_GET
+@login_required
+def patient_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    patients = visible_patients(user, via=request).exclude(user=user)
+    rows = sorted(patients.prefetch_related("care_teams"), key=lambda p: p.display_name.casefold())
+    return render(request, "care/patient_list.html", {"patients": rows})
+
+
+@require_GET
+@login_required
+def patient_overview(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
+    patient = access_patient(_user(request), patient_id, Purpose.CARE, via=request)
+    grants = sorted(current_grants(patient).items())
+    return render(request, "care/patient_overview.html", {"patient": patient, "grants": grants})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def break_glass(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            do_open_break_glass(_user(request), patient_id, request.POST.get("reason", ""), via=request)
+        except BreakGlassError as problem:
+            error = str(problem)
+        else:
+            messages.warning(request, "Emergency access opened. It is recorded and will be reviewed.")
+            return redirect("care:patient_overview", patient_id=patient_id)
+    context = {"patient_id": patient_id, "error": error}
+    return render(request, "care/break_glass.html", context, status=400 if error else 200)

@@ -1,0 +1,1 @@
+"""Consent: versioned documents, grants per purpose × data stream, withdrawal."""

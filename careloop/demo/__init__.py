@@ -1,0 +1,1 @@
+"""The synthetic demo organisation, generated deterministically from a seed."""

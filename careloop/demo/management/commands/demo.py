@@ -1,0 +1,43 @@
+"""``careloop demo``: build the synthetic organisation, print how to log in, and serve it."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from careloop.demo.builder import DemoLogins, build_demo
+from careloop.demo.people import DEMO_PASSWORD
+from careloop.demo.totp import current_code
+
+
+class Command(BaseCommand):
+    help = "Create the synthetic demo organisation (idempotent), print its log-ins, then serve it."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seed", type=int, default=20261122)
+        parser.add_argument("--address", default="127.0.0.1:8000")
+        parser.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.CARELOOP_DEMO_ALLOWED:
+            raise CommandError("the demo organisation cannot be created under production settings")
+        logins = build_demo(options["seed"])
+        self._print(logins, options["address"])
+        if not options["no_serve"]:
+            call_command("runserver", options["address"], use_reloader=False)
+
+    def _print(self, logins: DemoLogins, address: str) -> None:
+        out = self.stdout.write
+        out(f"\nCareloop demo at http://{address}/  — every password is: {DEMO_PASSWORD}\n")
+        out("Staff must pass MFA: add the TOTP secret to an authenticator app, or run")
+        out("  careloop demo-totp EMAIL   to print the current six-digit code.\n")
+        for email, role, secret in logins.staff:
+            out(f"  {role:<11} {email:<40} TOTP secret {secret}  (code now {current_code(secret)})")
+        out("\nPatients (no MFA):")
+        for email, trajectory in logins.patients:
+            out(f"  {trajectory:<13} {email}")
+        out("")

@@ -1,0 +1,1 @@
+"""Small helpers that barely need Django: typed environment, encryption, clock, logging."""

@@ -1,0 +1,1 @@
+"""Measurement-based care: instruments, scoring, schedules, check-ins and outcomes."""

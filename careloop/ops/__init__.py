@@ -1,0 +1,1 @@
+"""Operations: health check, request logging, security headers, key rotation."""

@@ -1,0 +1,17 @@
+"""Top-level routes. Patient ids in paths are random UUIDs, never names or record numbers."""
+
+from django.urls import include, path
+
+from careloop.accounts.views import home
+from careloop.api import api
+from careloop.ops.views import healthz
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("care/", include("careloop.care.urls")),
+    path("me/", include("careloop.patient.urls")),
+    path("audit/", include("careloop.audit.urls")),
+    path("api/v1/", api.urls),
+]
