@@ -32,7 +32,10 @@ def require_scope(request: HttpRequest, scope: str) -> None:
         raise HttpError(403, f"this token lacks the '{scope}' scope")
 
 
-api = NinjaAPI(title="Careloop API", version="1", auth=[BearerToken(), django_auth], urls_namespace="api")
+# docs_url=None: the interactive docs page loads Swagger UI from a CDN, which the CSP (rightly) forbids.
+api = NinjaAPI(
+    title="Careloop API", version="1", auth=[BearerToken(), django_auth], urls_namespace="api", docs_url=None
+)
 
 
 def _mount_routers() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from careloop.lib.env import EnvError, env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -19,6 +21,9 @@ CARELOOP_ENV = env_str("CARELOOP_ENV", "development")
 if CARELOOP_ENV not in {"development", "production", "test"}:
     raise EnvError(f"CARELOOP_ENV must be development, production or test, got {CARELOOP_ENV!r}")
 PRODUCTION = CARELOOP_ENV == "production"
+if not PRODUCTION:
+    # The embedded defaults (SQLite file, static root) live under var/; make it on a fresh clone.
+    (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 # Development keys are fixed so a demo database stays readable between runs; production has no
 # default, so a forgotten secret stops start-up instead of silently using a published one.
@@ -63,6 +68,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "careloop.ops.middleware.RequestLogMiddleware",
+    # Before WhiteNoise, so static files get the policy headers too (WhiteNoise answers them itself).
+    "csp.middleware.CSPMiddleware",
+    "careloop.ops.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "careloop.accounts.middleware.SessionLifetimeMiddleware",
@@ -72,8 +80,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "careloop.ops.middleware.SecurityHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "careloop.accounts.middleware.StaffMfaRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -144,11 +150,17 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_DISPLAY = "careloop.accounts.models.user_display"
 ACCOUNT_ADAPTER = "careloop.accounts.allauth_adapter.CareloopAccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# allauth's per-address limit guards against spraying many accounts; the per-account limit is set
+# above axes' so that axes, whose lock-outs are stored and auditable, is the one that locks.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,20/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Accounts are provisioned by an administrator (there is no self sign-up), so staff may enrol MFA
+# before any e-mail verification round trip; MFA must not wait on e-mail delivery.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_ADAPTER = "careloop.accounts.allauth_adapter.CareloopMFAAdapter"
 MFA_TOTP_ISSUER = "Careloop"
 LOGIN_URL = "account_login"
@@ -196,18 +208,18 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "manifest-src": ["'self'"],
-        "worker-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'none'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
     },
 }
 PERMISSIONS_POLICY = (
@@ -264,12 +276,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "careloop.lib.jsonlog.JsonFormatter"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"drop_request_path": {"()": "careloop.lib.jsonlog.DropRequestPath"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json"},
+        "stderr_no_path": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["drop_request_path"]},
+    },
     "root": {"handlers": ["stderr"], "level": env_str("CARELOOP_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django's own request loggers print raw paths and exception text; our request log
-        # middleware records the route name and status instead.
-        "django.request": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        # Django's request logger prints raw paths; errors are kept with the path dropped, and
+        # our request log middleware records every request by route name instead.
+        "django.request": {"handlers": ["stderr_no_path"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": [], "level": "CRITICAL", "propagate": False},
         "axes": {"level": "WARNING"},
     },

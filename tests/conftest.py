@@ -9,6 +9,7 @@ is Olga. Sam supervises ``org``; Ada administers it; Rui researches in it.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -93,5 +94,52 @@ def log_in(client: Client, user: User, *, mfa: bool = True) -> Client:
     if mfa:
         session = client.session
         session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+        session["account_authentication_methods_user"] = str(user.pk)
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def audit_log_can_be_flushed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Let a transactional test's teardown empty the append-only audit table.
+
+    Transactional tests (browser tests with a live server) end with a flush of every table, which
+    the audit triggers rightly refuse. The triggers are put back before each such test and
+    lifted only for its teardown.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    _set_audit_triggers(on=True)
+    yield
+    _set_audit_triggers(on=False)
+
+
+def _set_audit_triggers(*, on: bool) -> None:
+    from django.db import connection
+
+    from tests.audit.tampering import TRIGGERS
+
+    with connection.cursor() as cursor:
+        if connection.vendor != "sqlite":
+            cursor.execute(f"ALTER TABLE audit_auditevent {'ENABLE' if on else 'DISABLE'} TRIGGER USER")
+            return
+        for statement in TRIGGERS.SQLITE_UP if on else TRIGGERS.SQLITE_DOWN:
+            verb = "CREATE TRIGGER" if on else "DROP TRIGGER"
+            cursor.execute(statement.replace(verb, f"{verb} IF {'NOT ' if on else ''}EXISTS", 1))
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> None:
+    """Rate limits and used TOTP codes live in the cache; no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
+    """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from careloop.access.gate import PatientNotFound, find_patient, roles_in_organisation
 from careloop.access.models import BreakGlassGrant
 from careloop.access.policy import BREAK_GLASS_ROLES
-from careloop.accounts.models import Role, User
+from careloop.accounts.models import Patient, Role, User
 from careloop.audit.chain import Actor, record
 
 MIN_REASON_LENGTH = 10
@@ -23,14 +23,20 @@ class BreakGlassError(ValueError):
     """The request for emergency access was incomplete."""
 
 
-def do_open_break_glass(user: User, patient_id: uuid.UUID | str, reason: str, *, via: HttpRequest) -> BreakGlassGrant:
-    """Give ``user`` time-limited access to a patient outside their teams; flagged for review."""
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise BreakGlassError(f"give a reason of at least {MIN_REASON_LENGTH} characters")
+def break_glass_candidate(user: User, patient_id: uuid.UUID | str) -> Patient:
+    """The patient ``user`` could open emergency access to; not found unless same organisation and role."""
     patient = find_patient(patient_id)
     if patient is None or not roles_in_organisation(user, patient.organisation_id) & BREAK_GLASS_ROLES:
         raise PatientNotFound
+    return patient
+
+
+def do_open_break_glass(user: User, patient_id: uuid.UUID | str, reason: str, *, via: HttpRequest) -> BreakGlassGrant:
+    """Give ``user`` time-limited access to a patient outside their teams; flagged for review."""
+    patient = break_glass_candidate(user, patient_id)
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise BreakGlassError(f"give a reason of at least {MIN_REASON_LENGTH} characters")
     minutes = settings.CARELOOP_BREAK_GLASS_MINUTES
     with transaction.atomic():
         grant = BreakGlassGrant.objects.create(

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from careloop.accounts.mfa import session_has_mfa
-
-SESSION_STARTED_KEY = "careloop_session_started"
+from careloop.accounts.mfa import SESSION_STARTED_KEY, session_has_mfa
 
 # Paths a staff user without a completed second factor may still reach: log-in, MFA set-up
 # and challenge, log-out, static files and the health check. Nothing here shows patient data.
@@ -27,13 +28,16 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = request.session.get(SESSION_STARTED_KEY)
-        now = int(time.time())
-        if started is None:
-            request.session[SESSION_STARTED_KEY] = now
-        elif now - int(started) > settings.SESSION_ABSOLUTE_SECONDS:
+        if started is not None and time.time() - float(started) > settings.SESSION_ABSOLUTE_SECONDS:
             request.session.flush()
-            request.session[SESSION_STARTED_KEY] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def stamp_session_start(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Remember when this log-in began; the absolute lifetime counts from here."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED_KEY] = time.time()
 
 
 class StaffMfaRequiredMiddleware:

@@ -146,8 +146,12 @@ class CareTeam(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="care_teams")
     name = models.CharField(max_length=200)
-    clinicians: models.ManyToManyField[User, CareTeamClinician] = models.ManyToManyField(User, through="CareTeamClinician", related_name="care_teams")
-    patients: models.ManyToManyField[Patient, CareTeamPatient] = models.ManyToManyField(Patient, through="CareTeamPatient", related_name="care_teams")
+    clinicians: models.ManyToManyField[User, CareTeamClinician] = models.ManyToManyField(
+        User, through="CareTeamClinician", related_name="care_teams"
+    )
+    patients: models.ManyToManyField[Patient, CareTeamPatient] = models.ManyToManyField(
+        Patient, through="CareTeamPatient", related_name="care_teams"
+    )
 
     class Meta:
         constraints: ClassVar[list[models.BaseConstraint]] = [
@@ -203,3 +207,8 @@ class ApiToken(models.Model):
 
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > now() and self.user.is_active
+
+
+def user_display(user: User) -> str:
+    """How allauth names the signed-in user to themself (never written to logs)."""
+    return user.email

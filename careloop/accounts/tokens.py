@@ -61,7 +61,7 @@ def create_token(user: User, name: str, scopes: list[str], days: int) -> MintedT
 
 def authenticate_token(plaintext: str) -> ApiToken | None:
     """Return the live token matching ``plaintext``, or None (unknown, expired, revoked)."""
-    parts = plaintext.split("_")
+    parts = plaintext.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

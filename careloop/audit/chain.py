@@ -85,7 +85,8 @@ def record(
     if not ACTION_PATTERN.match(action):
         raise ValueError(f"audit action {action!r} must look like 'noun.verb'")
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        # The migration creates the head; get_or_create only matters on an emptied (test) database.
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         event = AuditEvent(
             seq=head.last_seq + 1, at=timezone.now(), organisation_id=organisation_id,
             actor_id=actor.user_id, action=action, patient_id=patient_id, purpose=purpose,

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from careloop.access.actions import BreakGlassError, do_open_break_glass
+from careloop.access.actions import BreakGlassError, break_glass_candidate, do_open_break_glass
 from careloop.access.gate import access_patient, visible_patients
 from careloop.accounts.models import User
 from careloop.consent.models import Purpose
@@ -42,6 +42,7 @@ def patient_overview(request: HttpRequest, patient_id: uuid.UUID) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @login_required
 def break_glass(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
+    break_glass_candidate(_user(request), patient_id)
     error = ""
     if request.method == "POST":
         try:

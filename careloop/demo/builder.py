@@ -63,7 +63,7 @@ def totp_secret_for(email: str, seed: int) -> str:
 
 def build_demo(seed: int) -> DemoLogins:
     """Create the organisation if absent and return its log-ins."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
     with transaction.atomic():
         org, created = Organisation.objects.get_or_create(
             slug=DEMO_SLUG, defaults={"name": "Riverside Talking Therapies (demo)", "country": "GB"}

@@ -14,6 +14,16 @@ from datetime import UTC, datetime
 SAFE_EXTRA_KEYS = ("route", "method", "status", "duration_ms", "request_id", "event", "count")
 
 
+class DropRequestPath(logging.Filter):
+    """Django's request logger names the raw path ("Internal Server Error: /care/patients/<id>/");
+    keep the event, drop the path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", "")
+        record.msg, record.args = f"request failed {status}".strip(), ()
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {

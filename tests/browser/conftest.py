@@ -1,0 +1,182 @@
+"""Browser-test fixtures: headless Debian Chromium via Playwright, watched pages and an axe runner.
+
+Fixtures: `browser` (one Chromium per session), `page` (1280x800 desktop) and `phone_page`
+(390x844, is_mobile), each in a fresh browser context. Every page is watched from its first
+navigation: `browser_problems(page)` returns the CSP violations, console errors and uncaught
+exceptions seen so far, so a test ends with `assert browser_problems(page) == []`, and
+`run_axe(page)` injects the vendored axe-core and returns its violations. Both helpers are
+fixtures that return functions, so tests never import this conftest.
+
+Chromium is Debian's /usr/bin/chromium (scripts/install_browser.sh); `playwright install`
+is never used. Use these fixtures with pytest-django's `live_server`:
+`page.goto(live_server.url + "/...")`, and mark the test `@pytest.mark.browser`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+# Playwright's sync API keeps an asyncio event loop running in the main thread. Django sees that
+# loop and refuses ORM calls from test code (SynchronousOnlyOperation) although nothing runs in a
+# coroutine: the test body is plain synchronous code and live_server serves from its own thread.
+# Lifting the guard is therefore safe for the test process; it is never set in settings.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SOURCE = REPO / "static" / "vendor" / "test" / "axe-core" / "axe.min.js"
+DEFAULT_TIMEOUT_MS = 10_000
+
+# No sandbox (containers, root), no GPU, and nothing that phones home: the tests must not touch
+# the network beyond the loopback server they drive.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",  # small /dev/shm in containers crashes renderers
+]
+
+# Violations trimmed to what an assertion message needs.
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
+  (v) => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" "))})
+)"""
+
+# Reports every CSP violation to Python through the binding below; added to each new document
+# before its own scripts run. DevTools-injected scripts are not subject to the page's CSP.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__careloopReportCsp(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || event.documentURI}:${event.lineNumber})`
+  );
+});
+"""
+# One macrotask round trip: violation events queued before it have been delivered after it.
+SETTLE = "() => new Promise((resolve) => setTimeout(resolve, 0))"
+
+
+@dataclass
+class BrowserProblems:
+    """What went wrong in one page, by kind, each kind in the order it happened."""
+
+    csp_violations: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return (
+            [f"CSP: {text}" for text in self.csp_violations]
+            + [f"console: {text}" for text in self.console_errors]
+            + [f"exception: {text}" for text in self.page_errors]
+        )
+
+
+_WATCHED: WeakKeyDictionary[Page, BrowserProblems] = WeakKeyDictionary()
+
+
+def watch_page(page: Page) -> BrowserProblems:
+    """Start recording CSP violations, console errors and uncaught exceptions of `page`."""
+    problems = BrowserProblems()
+
+    def on_csp_violation(text: str) -> None:
+        problems.csp_violations.append(text)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    page.expose_function("__careloopReportCsp", on_csp_violation)
+    page.add_init_script(CSP_LISTENER)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
+    _WATCHED[page] = problems
+    return problems
+
+
+def collect_browser_problems(page: Page) -> list[str]:
+    """Everything recorded for a watched page so far; empty when the page behaved."""
+    page.evaluate(SETTLE)
+    return _WATCHED[page].all()
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core on the current document; one short dict per violation.
+
+    axe is injected with page.evaluate(source): DevTools evaluation is not subject to the
+    page's CSP, so the page keeps its real policy (no bypass_csp context) and no page or
+    template ever references axe. page.add_script_tag would be blocked by `script-src 'self'`.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE.read_text(encoding="utf-8") + "\n;undefined")
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return violations
+
+
+def open_watched_page(browser: Browser, **context_options: Any) -> Iterator[Page]:
+    """A watched page in a new context of its own; closes the context afterwards."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    watch_page(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Headless Debian Chromium for the whole session.
+
+    launch() gives every browser a fresh temporary profile (user-data dir) that Playwright
+    deletes on close; Playwright refuses a --user-data-dir argument to launch().
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install_browser.sh, or deselect: -m 'not browser'")
+    chromium = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    yield from open_watched_page(browser, viewport={"width": 1280, "height": 800})
+
+
+@pytest.fixture
+def phone_page(browser: Browser) -> Iterator[Page]:
+    yield from open_watched_page(
+        browser,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+
+@pytest.fixture
+def browser_problems() -> Callable[[Page], list[str]]:
+    """`browser_problems(page)`: CSP violations, console errors and exceptions of a watched page."""
+    return collect_browser_problems
+
+
+@pytest.fixture
+def run_axe() -> Callable[[Page], list[dict[str, Any]]]:
+    """`run_axe(page)`: axe-core violations of the page's current document (id, impact, help, targets)."""
+    return axe_violations

@@ -1,0 +1,67 @@
+"""The demo organisation: deterministic, complete, idempotent, and impossible in production."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.conf import LazySettings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from django.urls import reverse
+
+from careloop.accounts.models import CareTeam, Membership, Patient, Role
+from careloop.demo.builder import PATIENT_COUNT, build_demo, totp_secret_for
+from careloop.demo.people import DEMO_PASSWORD, STAFF
+from careloop.demo.totp import current_code
+
+
+@pytest.mark.django_db
+def test_it_builds_the_organisation_the_issue_names() -> None:
+    build_demo(seed=1)
+    assert CareTeam.objects.count() == 2
+    roles = list(Membership.objects.exclude(role=Role.PATIENT).values_list("role", flat=True))
+    assert sorted(roles) == sorted(["clinician"] * 3 + ["supervisor", "admin", "researcher"])
+    assert Patient.objects.count() == PATIENT_COUNT >= 40
+    assert all(p.care_teams.exists() for p in Patient.objects.all())
+
+
+@pytest.mark.django_db
+def test_it_is_deterministic_and_idempotent() -> None:
+    first = build_demo(seed=7)
+    names = sorted(p.display_name for p in Patient.objects.all())
+    second = build_demo(seed=7)
+    assert first == second
+    assert Patient.objects.count() == PATIENT_COUNT
+    assert sorted(p.display_name for p in Patient.objects.all()) == names
+
+
+@pytest.mark.django_db
+def test_a_demo_clinician_logs_in_with_the_printed_secret_and_sees_their_patients() -> None:
+    build_demo(seed=3)
+    email = STAFF[0].email
+    client = Client()
+    response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+    assert response.headers["Location"] == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": current_code(totp_secret_for(email, 3))})
+    page = client.get(reverse("care:patient_list"))
+    assert page.status_code == 200
+    assert page.content.decode().count('href="/care/patients/') >= 10
+
+
+@pytest.mark.django_db
+def test_the_command_prints_log_ins_without_serving() -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--seed", "5", stdout=out)
+    text = out.getvalue()
+    assert DEMO_PASSWORD in text
+    assert all(member.email in text and totp_secret_for(member.email, 5) in text for member in STAFF)
+
+
+def test_the_demo_is_refused_under_production_settings(settings: LazySettings) -> None:
+    settings.CARELOOP_DEMO_ALLOWED = False
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo", "--no-serve")
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo_totp", STAFF[0].email)

@@ -1,0 +1,21 @@
+"""Health checks report only the failing dependency's error type."""
+
+from __future__ import annotations
+
+import pytest
+
+from careloop.ops import health
+
+
+@pytest.mark.django_db
+def test_every_check_passes_against_the_embedded_defaults() -> None:
+    assert health.run_checks() == {"database": "ok", "task_queue": "ok"}
+
+
+@pytest.mark.django_db
+def test_a_failing_check_reports_its_type_and_never_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    def redis_down() -> str:
+        raise ConnectionError("redis://:hunter2@10.0.0.5 refused")
+
+    monkeypatch.setitem(health.CHECKS, "task_queue", redis_down)
+    assert health.run_checks() == {"database": "ok", "task_queue": "error: ConnectionError"}
