@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from io import TextIOBase
 from typing import IO
 
 from django.db.models import QuerySet
@@ -50,6 +51,6 @@ def as_json_line(event: AuditEvent) -> str:
     return json.dumps(values, default=str, sort_keys=True)
 
 
-def write_json_lines(rows: Iterable[AuditEvent], out: IO[str]) -> None:
+def write_json_lines(rows: Iterable[AuditEvent], out: IO[str] | TextIOBase) -> None:
     for event in rows:
         out.write(as_json_line(event) + "\n")

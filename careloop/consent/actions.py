@@ -26,6 +26,8 @@ def do_record_consent(
         raise ValueError("direct care rests on the care relationship; it has no consent grant")
     if granted and document is None:
         raise ValueError("a grant must name the consent document the patient agreed to")
+    if document is not None and (document.purpose, document.organisation_id) != (purpose, patient.organisation_id):
+        raise ValueError(f"the consent document is for {document.purpose!r} in another context, not {purpose!r} here")
     with transaction.atomic():
         grant = ConsentGrant.objects.create(
             patient=patient, purpose=purpose, stream=stream, granted=granted,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from careloop.audit.chain import Actor
+from careloop.audit.chain import SYSTEM, Actor
 from careloop.audit.export import as_json_line
 from careloop.audit.models import AuditEvent
 from careloop.consent.actions import do_record_consent
-from careloop.consent.models import ConsentDocument, ConsentGrant, Purpose
+from careloop.consent.models import ConsentDocument, ConsentGrant, Purpose, Stream
 from tests.conftest import World
 
 
@@ -68,3 +68,13 @@ def test_it_names_an_unknown_purpose_or_stream(world: World, document: ConsentDo
         do_record_consent(world.own_patient, purpose, stream, granted=True, actor=Actor(user_id=None),
                           document=document)
     assert not AuditEvent.objects.exists()
+
+
+def test_a_grant_must_rest_on_a_document_for_the_same_purpose_and_organisation(world: World) -> None:
+    research = ConsentDocument.objects.create(organisation=world.org, purpose=Purpose.RESEARCH, version=1,
+                                              language="en", title="t", summary="s", body="b")
+    elsewhere = ConsentDocument.objects.create(organisation=world.other_org, purpose=Purpose.SHARING, version=1,
+                                               language="en", title="t", summary="s", body="b")
+    for document, purpose in ((research, Purpose.PERSONALISATION), (elsewhere, Purpose.SHARING)):
+        with pytest.raises(ValueError, match="consent document"):
+            do_record_consent(world.own_patient, purpose, Stream.MOOD, granted=True, actor=SYSTEM, document=document)

@@ -16,7 +16,10 @@ from careloop.settings import _DEV_SECRET
 
 
 def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("CARELOOP_")}
+    # Start from the test process's environment minus Careloop's settings and the browser tests'
+    # async-safety switch (which Django's deploy check rightly rejects).
+    dropped = ("CARELOOP_", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {name: value for name, value in os.environ.items() if not name.startswith(dropped)}
     env.update({
         "CARELOOP_ENV": "production",
         "CARELOOP_SECRET_KEY": secrets.token_urlsafe(64),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import uuid
 from datetime import date
 from typing import Any
@@ -31,7 +30,7 @@ class Command(BaseCommand):
             self._verify()
         else:
             audit_filter = AuditFilter(options["patient"], options["user"], options["since"], options["until"])
-            write_json_lines(audit_filter.queryset(), sys.stdout)
+            write_json_lines(audit_filter.queryset().iterator(chunk_size=2000), self.stdout)
 
     def _verify(self) -> None:
         problems = verify_chain()
