@@ -2,13 +2,15 @@
 
 from django.urls import include, path
 
-from careloop.accounts.views import home
+from careloop.accounts.views import home, organisation_overview, review_break_glass
 from careloop.api import api
 from careloop.ops.views import healthz
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("organisation/", organisation_overview, name="organisation"),
+    path("organisation/break-glass/<int:grant_id>/review/", review_break_glass, name="review_break_glass"),
     path("accounts/", include("allauth.urls")),
     path("care/", include("careloop.care.urls")),
     path("me/", include("careloop.patient.urls")),

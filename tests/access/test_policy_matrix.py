@@ -24,6 +24,7 @@ from tests.conftest import World, build_world, log_in
 OBJECT_ID_ROUTES: dict[str, dict[str, str]] = {
     "account_confirm_email": {"key": "not-a-real-key"},
     "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
+    "review_break_glass": {"grant_id": "1"},  # POST-only; tests/accounts/test_organisation.py covers who may
 }
 # Patient routes whose audience differs from direct care, each with who may reach them.
 BREAK_GLASS_ROUTES = {"care:break_glass"}
