@@ -14,7 +14,7 @@ from careloop.access.actions import BreakGlassError, break_glass_candidate, do_o
 from careloop.access.gate import access_patient, visible_patients
 from careloop.accounts.models import User
 from careloop.consent.models import Purpose
-from careloop.consent.queries import current_grants
+from careloop.consent.queries import grant_rows
 
 
 def _user(request: HttpRequest) -> User:
@@ -35,7 +35,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_overview(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(_user(request), patient_id, Purpose.CARE, via=request)
-    grants = sorted(current_grants(patient).items())
+    grants = grant_rows(patient)
     return render(request, "care/patient_overview.html", {"patient": patient, "grants": grants})
 
 

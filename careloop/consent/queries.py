@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -37,6 +38,25 @@ def current_grants(patient: Patient) -> dict[tuple[str, str], bool]:
     for grant in ConsentGrant.objects.filter(patient=patient).order_by("decided_at", "id"):
         state[(grant.purpose, grant.stream)] = grant.granted
     return state
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """One purpose × stream as a person reads it."""
+
+    purpose: str
+    stream: str
+    purpose_label: str
+    stream_label: str
+    granted: bool
+
+
+def grant_rows(patient: Patient) -> list[GrantRow]:
+    """The present consent state, labelled and ordered by purpose then stream."""
+    return [
+        GrantRow(purpose, stream, str(Purpose(purpose).label), str(Stream(stream).label), granted)
+        for (purpose, stream), granted in sorted(current_grants(patient).items())
+    ]
 
 
 def check_known(purpose: str, stream: str) -> None:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from careloop.access.gate import access_own_patient
 from careloop.accounts.models import User
-from careloop.consent.queries import current_grants
+from careloop.consent.queries import grant_rows
 
 
 @require_GET
@@ -17,5 +17,5 @@ from careloop.consent.queries import current_grants
 def my_overview(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)  # login_required ran first  # noqa: S101
     patient = access_own_patient(request.user, via=request)
-    grants = sorted(current_grants(patient).items())
+    grants = grant_rows(patient)
     return render(request, "patient/overview.html", {"patient": patient, "grants": grants})

@@ -9,8 +9,8 @@ import time_machine
 
 from careloop.audit.chain import SYSTEM
 from careloop.consent.actions import do_record_consent
-from careloop.consent.models import ConsentDocument, ConsentGrant, Purpose
-from careloop.consent.queries import allows, current_grants
+from careloop.consent.models import ConsentDocument, ConsentGrant, Purpose, Stream
+from careloop.consent.queries import allows, current_grants, grant_rows
 from tests.conftest import World
 
 GRANTED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -88,3 +88,11 @@ def test_current_grants_lists_every_pair_but_care_with_its_present_state(world: 
     assert not any(purpose == "care" for purpose, _ in state)
     assert [pair for pair, granted in state.items() if granted] == [("research", "steps")]
     assert not any(current_grants(world.other_team_patient).values())
+
+
+def test_grant_rows_label_every_purpose_and_stream_for_people(world: World) -> None:
+    rows = grant_rows(world.own_patient)
+    assert len(rows) == 3 * len(Stream.values)  # every purpose beyond direct care × every stream
+    assert {row.purpose_label for row in rows} == {"Research", "Personalisation",
+                                                   "Sharing with an electronic health record"}
+    assert not any(row.granted for row in rows)
