@@ -1,34 +1,38 @@
 """Apple Health `export.zip` adapter: finds the export XML inside the archive by its `<HealthData>` root
-(the file name is localised: export.xml, Export.xml, exportar.xml, 导出.xml), streams it through expat
-in 1 MiB chunks without building any tree (ElementTree's iterparse with element clearing measured 5x
-slower), and yields typed Arrow tables per stream in bounded batches: step
-intervals, heart-rate and HRV samples, resting heart rate, sleep-analysis intervals with stages, and
-workouts. Dates keep the device's UTC offset (`utc_offset_s`) next to the UTC instant.
+(the file name is localised: export.xml, Export.xml, exportar.xml, 导出.xml), reads it in bounded chunks,
+and yields typed Arrow tables per stream in bounded batches: step intervals, heart-rate and HRV samples,
+resting heart rate, sleep-analysis intervals with stages, and workouts. Dates keep the device's UTC offset
+(`utc_offset_s`) next to the UTC instant.
 
-Expat never fetches external entities unless asked, and limits entity expansion (CPython 3.11 bundles
-expat >= 2.4.1), so the export's DTD cannot be used against us.
+Two readers share the work and give identical tables: the fast line scanner (`apple_health_scan`) takes
+every chunk in the shape Apple's exporter writes, and expat (`apple_health_expat`) takes any chunk that is
+not, and the whole document when its prolog declares entities, attribute defaults or a non-UTF-8 encoding.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import IO
-from xml.parsers import expat
 
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
+import pyarrow as pa
 
 from careloop.pipeline import schemas
+from careloop.pipeline.apple_health_expat import ROOT_END, WORKOUT, ExpatRegion, MalformedExportError
+from careloop.pipeline.apple_health_scan import Cut, cut_chunk, scan_cut
+
+__all__ = ["MalformedExportError"]
 
 ROOT_TAG = b"<HealthData"
 SNIFF_BYTES = 64 * 1024
-CHUNK_BYTES = 1 << 20
-DATE_FORMAT = "%Y-%m-%d %H:%M:%S %z"
+MAX_PROLOG_BYTES = 4 << 20
 
 
 class Stream(StrEnum):
@@ -62,7 +66,7 @@ class SleepState(StrEnum):
     AWAKE = "awake"
 
 
-SLEEP_VALUES = {
+SLEEP_VALUES: dict[str, str] = {
     "HKCategoryValueSleepAnalysisInBed": SleepState.IN_BED,
     "HKCategoryValueSleepAnalysisAsleep": SleepState.ASLEEP_UNSPECIFIED,
     "HKCategoryValueSleepAnalysisAsleepUnspecified": SleepState.ASLEEP_UNSPECIFIED,
@@ -100,33 +104,40 @@ STREAM_SCHEMAS = {
 VALUE_COLUMN = {stream: schema.names[-1] for stream, schema in STREAM_SCHEMAS.items()}
 
 
+RECORD_STREAMS: dict[str, str] = {
+    **{kind: stream.value for kind, stream in QUANTITY_TYPES.items()},
+    SLEEP_TYPE: Stream.SLEEP.value,
+}
+ROOT_START = re.compile(rb"<HealthData(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*>\s*")
+ENCODING = re.compile(rb"^(?:\xef\xbb\xbf)?<\?xml[^>]*\sencoding\s*=\s*[\"']([^\"']+)")
+ATTLIST = re.compile(rb"<!ATTLIST\s+(Record|Workout)\s([^>]*)>")
+PLAIN_ATTRIBUTE_DECLARATION = re.compile(rb"\s*(?:[^\s]+\s+CDATA\s+#(?:IMPLIED|REQUIRED)\s*)*")
+
+
 class NotAnAppleHealthExportError(ValueError):
     """The archive holds no XML file whose root element is <HealthData>."""
 
 
 @dataclass(frozen=True)
 class AppleHealthReadOptions:
-    """How many records of one stream are held before they are handed on as a table."""
+    """Batch size per stream, decompressed chunk size, whether the fast scanner may be used, and its threads.
+
+    Memory is bounded by about (workers + 2) chunks plus one batch per stream, whatever the file's size.
+    """
 
     records_per_batch: int = 200_000
+    chunk_bytes: int = 16 << 20
+    fast_scan: bool = True
+    workers: int = 2
 
 
 @dataclass
-class PendingColumns:
-    """Raw attribute strings of one stream's records not yet turned into a table."""
+class ReadReport:
+    """How a file was read: chunks taken by the fast scanner, chunks handed to expat, whole file by expat."""
 
-    source: list[str] = field(default_factory=list)
-    device: list[str | None] = field(default_factory=list)
-    start: list[str] = field(default_factory=list)
-    end: list[str] = field(default_factory=list)
-    value: list[str | None] = field(default_factory=list)
-
-    def add(self, attributes: dict[str, str], value: str | None) -> None:
-        self.source.append(attributes.get("sourceName", ""))
-        self.device.append(attributes.get("device"))
-        self.start.append(attributes["startDate"])
-        self.end.append(attributes["endDate"])
-        self.value.append(value)
+    scanned_chunks: int = 0
+    expat_chunks: int = 0
+    whole_file_by_expat: bool = False
 
 
 def find_export_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
@@ -140,17 +151,19 @@ def find_export_member(archive: zipfile.ZipFile) -> zipfile.ZipInfo:
 
 
 def iter_export(
-    path: Path, participant_id: str, options: AppleHealthReadOptions | None = None
+    path: Path, participant_id: str, options: AppleHealthReadOptions | None = None, report: ReadReport | None = None
 ) -> Iterator[tuple[Stream, pa.Table]]:
     """(stream, table) batches from an export.zip, in document order per stream."""
     with zipfile.ZipFile(path) as archive, archive.open(find_export_member(archive)) as handle:
-        yield from iter_export_xml(handle, participant_id, options or AppleHealthReadOptions())
+        yield from iter_export_xml(handle, participant_id, options or AppleHealthReadOptions(), report or ReadReport())
 
 
-def read_export(path: Path, participant_id: str) -> dict[Stream, pa.Table]:
+def read_export(
+    path: Path, participant_id: str, options: AppleHealthReadOptions | None = None, report: ReadReport | None = None
+) -> dict[Stream, pa.Table]:
     """Every stream of an export.zip as one table per stream (empty tables for absent streams)."""
     batches: dict[Stream, list[pa.Table]] = {stream: [] for stream in Stream}
-    for stream, table in iter_export(path, participant_id):
+    for stream, table in iter_export(path, participant_id, options, report):
         batches[stream].append(table)
     return {
         stream: pa.concat_tables(tables) if tables else STREAM_SCHEMAS[stream].empty_table()
@@ -159,92 +172,252 @@ def read_export(path: Path, participant_id: str) -> dict[Stream, pa.Table]:
 
 
 def iter_export_xml(
-    handle: IO[bytes], participant_id: str, options: AppleHealthReadOptions
+    handle: IO[bytes], participant_id: str, options: AppleHealthReadOptions, report: ReadReport
 ) -> Iterator[tuple[Stream, pa.Table]]:
-    """Parse the XML a chunk at a time, handing on each stream's records whenever a batch fills up."""
-    pending = {stream: PendingColumns() for stream in Stream}
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = partial(collect, pending)
-    while chunk := handle.read(CHUNK_BYTES):
-        parser.Parse(chunk, False)
-        for stream, columns in list(pending.items()):
-            if len(columns.start) >= options.records_per_batch:
-                yield from sliced(stream, to_table(stream, columns, participant_id), options.records_per_batch)
-                pending[stream] = PendingColumns()
-                parser.StartElementHandler = partial(collect, pending)
-    parser.Parse(b"", True)
-    for stream, columns in pending.items():
-        if columns.start:
-            yield from sliced(stream, to_table(stream, columns, participant_id), options.records_per_batch)
+    """Typed batches from the export XML, read chunk by chunk by the fast scanner or expat."""
+    prolog, rest = read_prolog(handle)
+    batches = Batches(options.records_per_batch)
+    if options.fast_scan and prolog is not None and fast_scan_allowed(prolog):
+        with ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="apple-health") as pool:
+            reader = ChunkReader(pool, prolog, participant_id, options, report)
+            for parts in reader.typed_parts(handle, rest):
+                for stream, table in parts:
+                    yield from batches.add(stream, table)
+    else:
+        report.whole_file_by_expat = True
+        for raw in expat_frames(handle, (prolog or b"") + rest, options.chunk_bytes):
+            for stream, table in typed_tables(raw, participant_id):
+                yield from batches.add(stream, table)
+    yield from batches.flush()
 
 
-def sliced(stream: Stream, table: pa.Table, size: int) -> Iterator[tuple[Stream, pa.Table]]:
-    """`table` in slices of at most `size` rows (a parsed chunk can overshoot the batch size)."""
-    for start in range(0, table.num_rows, size):
-        yield stream, table.slice(start, size)
+def read_prolog(handle: IO[bytes]) -> tuple[bytes | None, bytes]:
+    """(prolog up to and including the root start tag and the whitespace after it, the bytes read past it).
+
+    The prolog is None when no plain `<HealthData ...>` start tag appears in the first MAX_PROLOG_BYTES.
+    """
+    head = b""
+    while len(head) < MAX_PROLOG_BYTES and (chunk := handle.read(SNIFF_BYTES)):
+        head += chunk
+        match = ROOT_START.search(head)
+        if match and match.end() < len(head):
+            return head[: match.end()], head[match.end() :]
+    return None, head
 
 
-def collect(pending: dict[Stream, PendingColumns], tag: str, attributes: dict[str, str]) -> None:
-    """Append a Record of a known type, or a Workout, to its stream's pending columns."""
-    if tag == "Record":
-        record_type = attributes.get("type", "")
-        stream = QUANTITY_TYPES.get(record_type)
-        if stream is not None:
-            pending[stream].add(attributes, attributes.get("value"))
-        elif record_type == SLEEP_TYPE:
-            state = SLEEP_VALUES.get(attributes.get("value", ""))
-            pending[Stream.SLEEP].add(attributes, state.value if state else None)
-    elif tag == "Workout":
-        pending[Stream.WORKOUTS].add(attributes, attributes.get("workoutActivityType"))
+def fast_scan_allowed(prolog: bytes) -> bool:
+    """UTF-8, no entity declarations, and Record/Workout attributes declared as plain CDATA without defaults."""
+    encoding = ENCODING.search(prolog)
+    if encoding and encoding.group(1).lower().replace(b"-", b"") != b"utf8":
+        return False
+    if b"<!ENTITY" in prolog:
+        return False
+    return all(PLAIN_ATTRIBUTE_DECLARATION.fullmatch(match.group(2)) for match in ATTLIST.finditer(prolog))
 
 
-def to_table(stream: Stream, columns: PendingColumns, participant_id: str) -> pa.Table:
-    """Typed table for one batch: dates parsed with their offsets, values cast, unknown sleep values dropped."""
-    value_name = VALUE_COLUMN[stream]
-    frame = pl.DataFrame(
-        {
-            "source": columns.source,
-            "device": columns.device,
-            "start_text": columns.start,
-            "end_text": columns.end,
-            value_name: columns.value,
-        },
-        schema={
-            "source": pl.String,
-            "device": pl.String,
-            "start_text": pl.String,
-            "end_text": pl.String,
-            value_name: pl.String,
-        },
-    )
-    typed = frame.select(
+def expat_frames(handle: IO[bytes], start: bytes, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+    """RAW_COLUMNS frames from expat over the whole document."""
+    region = ExpatRegion(b"", 1, RECORD_STREAMS)
+    chunk = start
+    while chunk:
+        region.feed(chunk)
+        yield region.take()
+        chunk = handle.read(chunk_bytes)
+    region.close(b"")
+    yield region.take()
+
+
+TypedParts = list[tuple[Stream, pa.Table]]
+
+
+class ChunkReader:
+    """Reads the XML in line-aligned chunks, in order. Each chunk is cut at its last top-level element
+    boundary here (cheap, sequential); the cut's rows are extracted and typed on the thread pool (numpy,
+    Polars and zlib release the GIL, so two cores work at once). A chunk the scanner refuses goes to an
+    expat region, which stays open until it is back between top-level elements.
+    """
+
+    def __init__(
+        self,
+        pool: ThreadPoolExecutor,
+        prolog: bytes,
+        participant_id: str,
+        options: AppleHealthReadOptions,
+        report: ReadReport,
+    ) -> None:
+        self.pool = pool
+        self.report = report
+        self.prolog = prolog
+        self.participant_id = participant_id
+        self.options = options
+        self.depth = 1
+        self.line = prolog.count(b"\n") + 1  # document line of the next unread byte
+        self.region: ExpatRegion | None = None
+        self.in_flight: deque[Future[TypedParts | None] | TypedParts] = deque()
+        self.cuts: deque[tuple[Cut, int]] = deque()
+
+    def typed_parts(self, handle: IO[bytes], rest: bytes) -> Iterator[TypedParts]:
+        carry = rest
+        while True:
+            data = handle.read(self.options.chunk_bytes)
+            buffer = carry + data
+            cut = len(buffer) if not data else buffer.rfind(b"\n") + 1
+            complete, carry = buffer[:cut], buffer[cut:]
+            if complete and not complete.endswith(b"\n"):
+                complete += b"\n"  # the document's last line has no newline
+            if complete:
+                carry = self.read_lines(complete) + carry
+            yield from self.finished(wait=False)
+            while len(self.in_flight) > self.options.workers:  # bound the chunks held in memory
+                yield from self.oldest()
+            if not data:
+                break
+        self.finish(carry)
+        yield from self.finished(wait=True)
+
+    def read_lines(self, complete: bytes) -> bytes:
+        """Hand whole lines to the scanner or to expat; returns the lines kept back for the next chunk."""
+        if self.depth == 0 and self.region is None:  # only comments and whitespace may follow the root
+            self.open_region().feed(ROOT_END)
+        cut = None
+        if self.region is None or self.region.at_top_level():
+            cut = cut_chunk(complete, self.depth)
+        if cut is None:
+            self.feed_region(complete)
+            return b""
+        self.close_region()
+        self.in_flight.append(self.pool.submit(scan_and_type, cut, self.participant_id))
+        self.report.scanned_chunks += 1
+        self.cuts.append((cut, self.line))
+        self.depth = cut.depth
+        self.line += cut.consumed_lines
+        return complete[cut.consumed_bytes :]
+
+    def open_region(self) -> ExpatRegion:
+        self.region = ExpatRegion(self.prolog, self.line, RECORD_STREAMS)
+        return self.region
+
+    def feed_region(self, complete: bytes) -> None:
+        region = self.region or self.open_region()
+        region.feed(complete)
+        self.report.expat_chunks += 1
+        self.in_flight.append(list(typed_tables(region.take(), self.participant_id)))
+        self.line += complete.count(b"\n")
+
+    def close_region(self) -> None:
+        if self.region is not None:
+            self.region.close()
+            self.in_flight.append(list(typed_tables(self.region.take(), self.participant_id)))
+            self.region = None
+
+    def finished(self, wait: bool) -> Iterator[TypedParts]:
+        """Typed parts in document order: all that are ready, and with `wait` every one in flight."""
+        while self.in_flight and (wait or not isinstance(self.in_flight[0], Future) or self.in_flight[0].done()):
+            yield from self.oldest()
+
+    def oldest(self) -> Iterator[TypedParts]:
+        """The oldest item in flight, waiting for it if need be."""
+        item = self.in_flight.popleft()
+        if isinstance(item, Future):
+            cut, line = self.cuts.popleft()
+            parts = item.result()
+            yield parts if parts is not None else self.expat_cut(cut, line)
+        else:
+            yield item
+
+    def expat_cut(self, cut: Cut, line: int) -> TypedParts:
+        """A cut the scanner refused, read by its own expat region (it starts and ends at top level)."""
+        self.report.scanned_chunks -= 1
+        self.report.expat_chunks += 1
+        region = ExpatRegion(self.prolog, line, RECORD_STREAMS)
+        region.feed(cut.data[: cut.consumed_bytes])
+        if cut.depth > 0:
+            region.close()
+        else:
+            region.close(b"")
+        return list(typed_tables(region.take(), self.participant_id))
+
+    def finish(self, carry: bytes) -> None:
+        """At the end of the file: close an open expat region, or check the root element was closed."""
+        if carry.strip():  # lines the scanner kept back because their element never closed
+            self.feed_region(carry)
+        if self.region is not None:
+            self.region.close(b"")
+            self.in_flight.append(list(typed_tables(self.region.take(), self.participant_id)))
+        elif self.depth != 0:
+            raise MalformedExportError(f"line {self.line}: the export ends before </HealthData>")
+
+
+def scan_and_type(cut: Cut, participant_id: str) -> TypedParts | None:
+    """The pool's job: a cut's wanted rows, typed per stream, or None if the cut needs expat."""
+    rows = scan_cut(cut, RECORD_STREAMS)
+    return None if rows is None else list(typed_tables(rows, participant_id))
+
+
+def typed_tables(rows: pl.DataFrame, participant_id: str) -> Iterator[tuple[Stream, pa.Table]]:
+    """Split ROWS_SCHEMA rows by stream, in document order, and type each part."""
+    if rows.is_empty():
+        return
+    is_workout = pl.col("element") == WORKOUT
+    labelled = rows.select(
+        pl.when(is_workout)
+        .then(pl.lit(Stream.WORKOUTS.value))
+        .otherwise(pl.col("type").replace_strict(RECORD_STREAMS, default=None, return_dtype=pl.String))
+        .alias("stream"),
         pl.lit(participant_id).alias("participant_id"),
-        "source",
+        pl.col("sourceName").fill_null("").alias("source"),
         "device",
-        parse_instant("start_text").alias("start"),
-        parse_instant("end_text").alias("end"),
-        utc_offset_s("start_text").alias("utc_offset_s"),
-        typed_value(stream, value_name),
-    ).filter(pl.col(value_name).is_not_null())
+        "start",
+        "end",
+        pl.col("start_offset_s").alias("utc_offset_s"),
+        pl.when(is_workout).then(pl.col("workoutActivityType")).otherwise(pl.col("value")).alias("value_text"),
+    ).filter(pl.col("stream").is_not_null())
+    for (stream_name,), part in labelled.partition_by("stream", as_dict=True, maintain_order=True).items():
+        stream = Stream(str(stream_name))
+        yield stream, to_table(stream, part)
+
+
+def to_table(stream: Stream, part: pl.DataFrame) -> pa.Table:
+    """Typed table for one stream: values cast, unknown sleep values and unreadable numbers dropped."""
+    value_name = VALUE_COLUMN[stream]
+    typed = part.with_columns(typed_value(stream).alias(value_name)).filter(pl.col(value_name).is_not_null())
     return schemas.conform(typed, STREAM_SCHEMAS[stream])
 
 
-def parse_instant(column: str) -> pl.Expr:
-    """`YYYY-MM-DD HH:MM:SS ±HHMM` as a UTC instant."""
-    return pl.col(column).str.to_datetime(DATE_FORMAT, time_unit="us").dt.convert_time_zone("UTC")
+class Batches:
+    """Per-stream tables held until a batch of `size` rows is full; batches never exceed `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.held: dict[Stream, list[pa.Table]] = {stream: [] for stream in Stream}
+        self.rows = dict.fromkeys(Stream, 0)
+
+    def add(self, stream: Stream, table: pa.Table) -> Iterator[tuple[Stream, pa.Table]]:
+        if table.num_rows == 0:
+            return
+        self.held[stream].append(table)
+        self.rows[stream] += table.num_rows
+        if self.rows[stream] >= self.size:
+            whole = pa.concat_tables(self.held[stream])
+            full = (whole.num_rows // self.size) * self.size
+            for start in range(0, full, self.size):
+                yield stream, whole.slice(start, self.size)
+            rest = whole.slice(full)
+            self.held[stream] = [rest] if rest.num_rows else []
+            self.rows[stream] = rest.num_rows
+
+    def flush(self) -> Iterator[tuple[Stream, pa.Table]]:
+        for stream, tables in self.held.items():
+            if tables:
+                yield stream, pa.concat_tables(tables)
+        self.held = {stream: [] for stream in Stream}
+        self.rows = dict.fromkeys(Stream, 0)
 
 
-def utc_offset_s(column: str) -> pl.Expr:
-    """The `±HHMM` suffix as seconds east of UTC."""
-    suffix = pl.col(column).str.slice(-5)
-    sign = pl.when(suffix.str.slice(0, 1) == "-").then(-1).otherwise(1)
-    hours = suffix.str.slice(1, 2).cast(pl.Int32)
-    minutes = suffix.str.slice(3, 2).cast(pl.Int32)
-    return (sign * (hours * 3600 + minutes * 60)).cast(pl.Int32)
-
-
-def typed_value(stream: Stream, value_name: str) -> pl.Expr:
-    """Numbers for quantities; names for sleep states and workout types."""
-    if stream in (Stream.SLEEP, Stream.WORKOUTS):
-        return pl.col(value_name)
-    return pl.col(value_name).cast(pl.Float64, strict=False)
+def typed_value(stream: Stream) -> pl.Expr:
+    """Numbers for quantities; named states for sleep (unknown values become null); names for workouts."""
+    if stream is Stream.SLEEP:
+        return pl.col("value_text").replace_strict(SLEEP_VALUES, default=None, return_dtype=pl.String)
+    if stream is Stream.WORKOUTS:
+        return pl.col("value_text")
+    return pl.col("value_text").cast(pl.Float64, strict=False)

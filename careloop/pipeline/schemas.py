@@ -8,7 +8,7 @@ durations carry their unit in the column name.
 from __future__ import annotations
 
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
+import pyarrow as pa
 
 INSTANT = pa.timestamp("us", tz="UTC")
 

@@ -113,3 +113,54 @@ def write_export(path: Path, days: list[dt.date], plan: DayPlan | None = None, x
 def records_per_day(plan: DayPlan | None = None) -> int:
     plan = plan or DayPlan()
     return sum(1 for _ in day_records(dt.date(2024, 3, 1), plan))
+
+
+ODD_LINES = (
+    # a comment and a CDATA section that hold Record tags, which are not records
+    ' <!-- <Record type="HKQuantityTypeIdentifierStepCount" sourceName="ghost" startDate="2024-03-01 00:00:00 +0100"'
+    ' endDate="2024-03-01 00:01:00 +0100" value="999"/> -->\n'
+    ' <Record type="HKQuantityTypeIdentifierHeartRate" sourceName="Banda" startDate="2024-03-01 09:00:00 -0500"'
+    ' endDate="2024-03-01 09:00:00 -0500" value="61">\n'
+    '  <![CDATA[ <Record type="HKQuantityTypeIdentifierStepCount" sourceName="ghost" value="1"/> ]]>\n'
+    " </Record>\n",
+    # attributes in another order, single quotes, spaces around `=`, a tag across lines
+    ' <Record startDate=\'2024-03-01 10:00:00 +0530\' value = "12" endDate="2024-03-01 10:01:00 +0530"\n'
+    '   type="HKQuantityTypeIdentifierStepCount" sourceName="Reloj"/>\n',
+    # character references, a tab inside a value (expat makes it a space), an apostrophe outside a value
+    ' <Record type="HKQuantityTypeIdentifierStepCount" sourceName="Sam&#x2019;s &amp; co\tphone"'
+    ' startDate="2024-03-01 11:00:00 +0000" endDate="2024-03-01 11:05:00 +0000" value="40"/>\n',
+    # an HRV record with its beat-to-beat list (times use U+202F before PM)
+    ' <Record type="HKQuantityTypeIdentifierHeartRateVariabilitySDNN" sourceName="Apple Watch de Sam" unit="ms"'
+    ' startDate="2024-03-01 06:50:00 +0100" endDate="2024-03-01 06:51:00 +0100" value="51.25">\n'
+    "  <HeartRateVariabilityMetadataList>\n"
+    '   <InstantaneousBeatsPerMinute bpm="62" time="6:50:01.94\u202fPM"/>\n'
+    '   <InstantaneousBeatsPerMinute bpm="63" time="06:50:02,10"/>\n'
+    "  </HeartRateVariabilityMetadataList>\n"
+    " </Record>\n",
+    # blood pressure: records nested in a Correlation, and a type nobody reads
+    ' <Correlation type="HKCorrelationTypeIdentifierBloodPressure" sourceName="Omron"'
+    ' startDate="2024-03-01 12:00:00 +0100" endDate="2024-03-01 12:00:00 +0100">\n'
+    '  <Record type="HKQuantityTypeIdentifierBloodPressureSystolic" sourceName="Omron"'
+    ' startDate="2024-03-01 12:00:00 +0100" endDate="2024-03-01 12:00:00 +0100" value="120"/>\n'
+    " </Correlation>\n"
+    ' <Record type="HKQuantityTypeIdentifierBodyMass" sourceName="Báscula" unit="kg"'
+    ' startDate="2024-03-01 07:00:00 +0100" endDate="2024-03-01 07:00:00 +0100" value="70,5"/>\n',
+    # an unknown sleep value (dropped), a processing instruction, a self-closing Record without children
+    ' <Record type="HKCategoryTypeIdentifierSleepAnalysis" sourceName="Sueño" startDate="2024-03-01 01:00:00 +0100"'
+    ' endDate="2024-03-01 02:00:00 +0100" value="HKCategoryValueSleepAnalysisSomethingNew"/>\n'
+    " <?careloop test?>\n",
+)
+
+
+def write_varied_export(path: Path, days: list[dt.date], xml_name: str = "export.xml") -> None:
+    """An export in Apple's usual shape with, between days, every odd construct a valid XML file may hold."""
+    header = HEADER.replace("]>", "<!ATTLIST Record type CDATA #REQUIRED value CDATA #IMPLIED>\n]>")
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open(f"apple_health_export/{xml_name}", "w") as handle,
+    ):
+        handle.write(header.encode())
+        for index, day in enumerate(days):
+            handle.write("".join(day_records(day, DayPlan())).encode())
+            handle.write(ODD_LINES[index % len(ODD_LINES)].encode())
+        handle.write(b"</HealthData>\n")

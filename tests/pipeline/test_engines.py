@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
-import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type information
+import pyarrow as pa
 import pytest
 
 from careloop.pipeline import engines, schemas
