@@ -40,8 +40,14 @@ api = NinjaAPI(
 
 def _mount_routers() -> None:
     from careloop.care.api import router as care_router
+    from careloop.measures.api import router as measures_router
+    from careloop.safety.api import router as safety_router
+    from careloop.sensing.api import router as sensing_router
 
     api.add_router("/patients", care_router)
+    api.add_router("/patients", measures_router)
+    api.add_router("/patients", safety_router)
+    api.add_router("/patients", sensing_router)
 
 
 _mount_routers()

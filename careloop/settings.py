@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "careloop.audit",
     "careloop.consent",
     "careloop.measures",
+    "careloop.safety",
+    "careloop.sensing",
     "careloop.ops",
     "careloop.care",
     "careloop.patient",
@@ -204,7 +206,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 if env_bool("CARELOOP_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -292,4 +294,13 @@ LOGGING = {
 }
 
 CARELOOP_DATA_DIR = Path(env_str("CARELOOP_DATA_DIR", str(VAR_DIR / "data")))
+# Sensor store (docs/sensing.md): Parquet under CARELOOP_DATA_DIR, or the same layout in an S3 bucket.
+CARELOOP_SENSOR_STORE = env_str("CARELOOP_SENSOR_STORE", "local")
+CARELOOP_S3_BUCKET = env_str("CARELOOP_S3_BUCKET", "")
+CARELOOP_S3_PREFIX = env_str("CARELOOP_S3_PREFIX", "careloop")
+CARELOOP_S3_ENDPOINT = env_str("CARELOOP_S3_ENDPOINT", "")
+CARELOOP_S3_REGION = env_str("CARELOOP_S3_REGION", "")
+CARELOOP_S3_ACCESS_KEY = env_str("CARELOOP_S3_ACCESS_KEY", "")
+CARELOOP_S3_SECRET_KEY = env_str("CARELOOP_S3_SECRET_KEY", "")
+CARELOOP_SENSING_UPLOAD_MAX_MB = env_int("CARELOOP_SENSING_UPLOAD_MAX_MB", 1024, minimum=1)
 CARELOOP_BREAK_GLASS_MINUTES = env_int("CARELOOP_BREAK_GLASS_MINUTES", 60, minimum=1)

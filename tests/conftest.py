@@ -132,6 +132,28 @@ def _set_audit_triggers(*, on: bool) -> None:
 
 
 @pytest.fixture(autouse=True)
+def alert_dispatcher_running(request: pytest.FixtureRequest) -> None:
+    """Database tests run as if the safety alert dispatcher had just beaten (as it does every minute).
+
+    Without a heartbeat ``/healthz`` is rightly red; tests of the dead-man's switch itself delete or
+    age the row (tests/safety/test_heartbeat.py).
+    """
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+    from django.utils import timezone
+
+    from careloop.safety.models import DispatcherHeartbeat
+
+    DispatcherHeartbeat.objects.update_or_create(pk=1, defaults={"last_run_at": timezone.now(), "undelivered": 0})
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker is not None and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+
+
+@pytest.fixture(autouse=True)
 def empty_cache() -> None:
     """Rate limits and used TOTP codes live in the cache; no test inherits another's."""
     from django.core.cache import cache

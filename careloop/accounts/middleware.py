@@ -17,7 +17,7 @@ from careloop.accounts.mfa import SESSION_STARTED_KEY, session_has_mfa
 
 # Paths a staff user without a completed second factor may still reach: log-in, MFA set-up
 # and challenge, log-out, static files and the health check. Nothing here shows patient data.
-MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/favicon.ico")
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/readyz", "/i18n/", "/favicon.ico")
 
 
 class SessionLifetimeMiddleware:

@@ -15,6 +15,8 @@ from careloop.access.gate import access_patient, visible_patients
 from careloop.accounts.models import User
 from careloop.consent.models import Purpose
 from careloop.consent.queries import grant_rows
+from careloop.measures.queries import measures_context
+from careloop.sensing.queries import daily_features_context
 
 
 def _user(request: HttpRequest) -> User:
@@ -35,8 +37,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def patient_overview(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     patient = access_patient(_user(request), patient_id, Purpose.CARE, via=request)
-    grants = grant_rows(patient)
-    return render(request, "care/patient_overview.html", {"patient": patient, "grants": grants})
+    context = {"patient": patient, "grants": grant_rows(patient), **measures_context(patient)}
+    context.update(daily_features_context(patient))
+    return render(request, "care/patient_overview.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -30,6 +30,7 @@ from careloop.accounts.models import (
 from careloop.audit.chain import SYSTEM
 from careloop.consent.actions import do_record_consent
 from careloop.consent.models import ConsentDocument, Purpose, Stream
+from careloop.demo.history import seed_history
 from careloop.demo.people import (
     AT_RISK,
     DEMO_DOMAIN,
@@ -85,6 +86,7 @@ def _populate(org: Organisation, rng: random.Random, seed: int) -> None:
         patient = _patient(org, rng, number)
         _join_teams(patient, teams, number)
         _consent_history(patient, documents, rng)
+        seed_history(patient, trajectory_of(number), random.Random(f"{seed}:history:{number}"))  # noqa: S311
 
 
 def _user(email: str, org: Organisation, role: str) -> User:

@@ -25,6 +25,8 @@ OBJECT_ID_ROUTES: dict[str, dict[str, str]] = {
     "account_confirm_email": {"key": "not-a-real-key"},
     "account_reset_password_from_key": {"uidb36": "1", "key": "not-a-real-key"},
     "review_break_glass": {"grant_id": "1"},  # POST-only; tests/accounts/test_organisation.py covers who may
+    # An instrument id, not an object: the page only ever shows the logged-in patient's own form.
+    "patient:check_in": {"instrument": "phq9"},
 }
 # Patient routes whose audience differs from direct care, each with who may reach them.
 BREAK_GLASS_ROUTES = {"care:break_glass"}

@@ -10,7 +10,7 @@ from careloop.ops import health
 
 @pytest.mark.django_db
 def test_every_check_passes_against_the_embedded_defaults() -> None:
-    assert health.run_checks() == {"database": "ok", "task_queue": "ok"}
+    assert health.run_checks() == {"database": "ok", "task_queue": "ok", "alert_dispatcher": "ok"}
 
 
 @pytest.mark.django_db
@@ -19,7 +19,7 @@ def test_a_failing_check_reports_its_type_and_never_its_message(monkeypatch: pyt
         raise ConnectionError("redis://:hunter2@10.0.0.5 refused")
 
     monkeypatch.setitem(health.CHECKS, "task_queue", redis_down)
-    assert health.run_checks() == {"database": "ok", "task_queue": "error: ConnectionError"}
+    assert health.run_checks() == {"database": "ok", "task_queue": "error: ConnectionError", "alert_dispatcher": "ok"}
 
 
 def test_the_redis_queue_check_talks_to_the_real_redis(settings: LazySettings) -> None:

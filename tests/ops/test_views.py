@@ -1,4 +1,4 @@
-"""``/healthz``: 200 while the database and task queue answer, 503 naming the check that fails."""
+"""``/healthz``: 200 while the database, task queue and alert dispatcher answer, 503 naming the failing check."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_it_is_healthy_when_every_dependency_answers(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "task_queue": "ok"}}
+    assert response.json() == {
+        "status": "ok", "checks": {"database": "ok", "task_queue": "ok", "alert_dispatcher": "ok"}
+    }
 
 
 @pytest.mark.parametrize("failing", ["database", "task_queue"])
@@ -34,3 +36,15 @@ def test_it_is_unavailable_and_names_the_failing_check(client: Client, monkeypat
 
 def test_it_needs_no_log_in_and_answers_only_get(client: Client) -> None:
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+def test_readiness_asks_only_whether_this_node_can_serve(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    def stale() -> str:
+        raise RuntimeError("dispatcher heartbeat is stale")
+
+    monkeypatch.setitem(health.CHECKS, "alert_dispatcher", stale)
+    assert client.get("/healthz").status_code == 503
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok"}

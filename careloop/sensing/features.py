@@ -1,0 +1,224 @@
+"""Feature runs: for each registered feature table, read the patient's usable rows of its stream from the
+store (consented now, stored after the latest withdrawal), run the pipeline feature on the chosen engine
+(Polars here, Spark on a cluster), keep the patient's local days asked for, and store the result twice:
+the whole Parquet feature table per patient, and the chosen daily values with coverage and provenance as
+`DailyFeature` rows for cheap reads. A stream without consent is skipped and its daily features removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import metadata
+from typing import Protocol
+
+import polars as pl
+import pyarrow as pa
+from django.db import transaction
+from django.utils import timezone
+
+from careloop.accounts.models import Patient
+from careloop.pipeline import activity, coverage, engines, schemas
+from careloop.sensing.actions import delete_daily_features
+from careloop.sensing.consent import last_withdrawal, may_collect
+from careloop.sensing.models import DailyFeature
+from careloop.sensing.registry import stream
+from careloop.sensing.store import INGESTED_AT, SensorStore, sensor_store
+
+Coverage = Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame], pl.DataFrame]
+
+
+class Engine(Protocol):
+    def run(self, feature: engines.Feature, readings: pa.Table, participants: pa.Table) -> pa.Table: ...
+
+
+def coverage_column(name: str) -> Coverage:
+    """Coverage read from a column the feature itself reports (e.g. GPS `observed_fraction`)."""
+    return lambda readings, participants, output: output.select("local_date", pl.col(name).alias("coverage"))
+
+
+def hours_with_records(time_column: str, stream_name: str) -> Coverage:
+    """Coverage as the share of the local day's hours holding at least one record of the stream."""
+
+    def compute(readings: pl.DataFrame, participants: pl.DataFrame, output: pl.DataFrame) -> pl.DataFrame:
+        timed = readings.select("participant_id", pl.col(time_column).alias("time"))
+        daily = coverage.daily_coverage(timed, participants, stream_name)
+        share = pl.col("covered_hours") / (pl.col("day_minutes") / 60)
+        return daily.select("local_date", share.clip(0.0, 1.0).alias("coverage"))
+
+    return compute
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """A feature table: the pipeline feature, the stored stream it reads, and its daily values to keep."""
+
+    feature: engines.Feature
+    stream: str
+    daily: dict[str, str]
+    coverage: Coverage
+
+    @property
+    def table(self) -> str:
+        return self.feature.name
+
+
+FEATURES: dict[str, FeatureSpec] = {}
+
+
+def register_feature(spec: FeatureSpec) -> FeatureSpec:
+    stream(spec.stream)  # the stream must exist
+    unknown = set(spec.daily) - set(spec.feature.output_schema.names)
+    if unknown:
+        raise ValueError(f"feature table {spec.table!r} has no columns {sorted(unknown)}")
+    FEATURES[spec.table] = spec
+    return spec
+
+
+def tables_reading(streams: Iterable[str]) -> list[str]:
+    wanted = set(streams)
+    return [spec.table for spec in FEATURES.values() if spec.stream in wanted]
+
+
+register_feature(FeatureSpec(
+    engines.DAILY_MOBILITY, "gps",
+    {"time_at_home_h": "time_at_home_h", "distance_km": "distance_km",
+     "radius_of_gyration_km": "radius_of_gyration_km", "significant_place_count": "significant_place_count",
+     "location_entropy": "location_entropy"},
+    coverage_column("observed_fraction"),
+))
+register_feature(FeatureSpec(
+    engines.Feature("daily_activity", partial(activity.daily_activity), activity.DAILY_ACTIVITY), "steps",
+    {"steps": "steps", "active_minutes": "active_minutes"},
+    hours_with_records("start", "steps"),
+))
+
+
+@dataclass
+class FeatureRun:
+    """What a run did: daily values saved per table, and the tables skipped (with why)."""
+
+    saved: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"saved": self.saved, "skipped": self.skipped}
+
+
+def run_features(
+    patient: Patient, *, start: dt.date | None = None, end: dt.date | None = None, engine: Engine | None = None
+) -> FeatureRun:
+    """Compute every registered feature table for one patient over local days [start, end] (all when open)."""
+    run, store = FeatureRun(), sensor_store()
+    for spec in FEATURES.values():
+        consent_stream = stream(spec.stream).consent
+        if not may_collect(patient, consent_stream):
+            delete_daily_features(patient, [spec.stream])
+            run.skipped[spec.table] = f"no consent for {consent_stream}"
+            continue
+        saved = run_one(spec, patient, store, (start, end), engine or engines.PolarsEngine())
+        if saved is None:
+            run.skipped[spec.table] = "no stored data"
+        else:
+            run.saved[spec.table] = saved
+    return run
+
+
+DayRange = tuple[dt.date | None, dt.date | None]
+
+
+def run_one(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRange, engine: Engine) -> int | None:
+    readings = usable_rows(spec, patient, store, days)
+    if readings.is_empty():
+        return None
+    participants = pl.DataFrame({"participant_id": [str(patient.pk)], "timezone": [patient.timezone]})
+    table = engine.run(spec.feature, readings.to_arrow(), schemas.conform(participants, schemas.PARTICIPANTS))
+    output = within(pl.DataFrame(table), days)
+    covered = spec.coverage(readings, participants, output)
+    merge_feature_table(store, spec, str(patient.pk), output, days)
+    return save_daily(patient, spec, output.join(covered, on="local_date", how="left"), days)
+
+
+def usable_rows(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRange) -> pl.DataFrame:
+    """Stored rows of the spec's stream on the UTC dates around the local days, minus withdrawn ones."""
+    stream_spec = stream(spec.stream)
+    table = store.read(stream_spec, str(patient.pk), utc_dates(store, spec.stream, days))
+    frame = pl.DataFrame(table)
+    cutoff = last_withdrawal(patient, stream_spec.consent)
+    if cutoff is not None:
+        frame = frame.filter(pl.col(INGESTED_AT) > cutoff)
+    return frame.drop(INGESTED_AT)
+
+
+def utc_dates(store: SensorStore, stream_name: str, days: DayRange) -> list[dt.date] | None:
+    """UTC dates that can hold rows of the local days (a day either side covers every time zone)."""
+    start, end = days
+    if start is None and end is None:
+        return None
+    stored = store.dates(stream_name)
+    low = (start or dt.date.min + dt.timedelta(days=1)) - dt.timedelta(days=1)
+    high = (end or dt.date.max - dt.timedelta(days=1)) + dt.timedelta(days=1)
+    return [day for day in stored if low <= day <= high]
+
+
+def within(frame: pl.DataFrame, days: DayRange) -> pl.DataFrame:
+    start, end = days
+    if start is not None:
+        frame = frame.filter(pl.col("local_date") >= start)
+    if end is not None:
+        frame = frame.filter(pl.col("local_date") <= end)
+    return frame
+
+
+def merge_feature_table(store: SensorStore, spec: FeatureSpec, patient_id: str, output: pl.DataFrame,
+                        days: DayRange) -> None:
+    """Replace the days asked for in the patient's Parquet feature table, keeping the other days."""
+    existing = store.read_feature_table(spec.table, patient_id)
+    merged = output
+    if existing is not None and days != (None, None):
+        old = outside(pl.DataFrame(existing), days)
+        merged = pl.concat([old, output.select(old.columns)], how="vertical_relaxed")
+    table = schemas.conform(merged.sort("local_date"), spec.feature.output_schema)
+    store.write_feature_table(spec.table, patient_id, table)
+
+
+def outside(frame: pl.DataFrame, days: DayRange) -> pl.DataFrame:
+    start, end = days
+    keep = pl.lit(value=False)
+    if start is not None:
+        keep = keep | (pl.col("local_date") < start)
+    if end is not None:
+        keep = keep | (pl.col("local_date") > end)
+    return frame.filter(keep)
+
+
+def save_daily(patient: Patient, spec: FeatureSpec, output: pl.DataFrame, days: DayRange) -> int:
+    """Replace the patient's DailyFeature rows of this table in the range with the new values."""
+    version, now = pipeline_version(), timezone.now()
+    rows = [
+        DailyFeature(patient=patient, day=row["local_date"], name=name, value=number(row[column]),
+                     coverage=number(row["coverage"]) or 0.0, source_stream=spec.stream, feature_table=spec.table,
+                     pipeline_version=version, computed_at=now)
+        for row in output.iter_rows(named=True) for column, name in spec.daily.items()
+    ]
+    stale = DailyFeature.objects.filter(patient=patient, name__in=list(spec.daily.values()))
+    start, end = days
+    stale = stale.filter(day__gte=start) if start else stale
+    stale = stale.filter(day__lte=end) if end else stale
+    with transaction.atomic():
+        stale.delete()
+        DailyFeature.objects.bulk_create(rows)
+    return len(rows)
+
+
+def number(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def pipeline_version() -> str:
+    try:
+        return f"careloop-pipeline {metadata.version('careloop')}"
+    except metadata.PackageNotFoundError:
+        return "careloop-pipeline dev"

@@ -1,0 +1,141 @@
+"""Source formats: each reads one upload with a pipeline adapter and yields (stream, Arrow table) batches,
+reporting how much of the input it has read. Apple Health (`export.zip`) and Beiwe (a participant folder,
+or a zip of one) use the pipeline's adapters; Open mHealth JSON uses `omh.py`. Formats without an adapter
+yet (Fitbit, generic CSV) fail their job with a clear message until one is registered here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, cast
+
+from careloop.pipeline import apple_health, beiwe
+from careloop.sensing import omh
+from careloop.sensing.registry import FORMATS, Progress, SourceFormat, StreamBatches, register_format
+
+MAX_UNPACKED_BYTES = 8 << 30  # a zip that claims to unpack larger than this is refused (zip bomb)
+
+
+class UnsupportedUploadError(ValueError):
+    """The upload is not in the shape its format expects; the message says what was expected."""
+
+
+class CountingReader(io.RawIOBase):
+    """A binary stream that reports the fraction of `total` bytes read so far."""
+
+    def __init__(self, inner: IO[bytes], total: int, progress: Progress) -> None:
+        self.inner, self.total, self.progress, self.done = inner, max(total, 1), progress, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        self.done += len(data)
+        self.progress(min(self.done / self.total, 1.0))
+        return data
+
+
+def read_apple_health(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    """Apple Health export.zip through the pipeline's streaming adapter; progress by bytes of XML read."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise UnsupportedUploadError(f"{path.name}: not a zip archive (Apple Health exports are export.zip)") from error
+    with archive:
+        member = apple_health.find_export_member(archive)
+        yield from apple_batches(archive.open(member), member.file_size, participant_id, progress)
+
+
+def apple_batches(handle: IO[bytes], size: int, participant_id: str, progress: Progress) -> StreamBatches:
+    with handle:
+        counted = cast(IO[bytes], CountingReader(handle, size, progress))
+        options = apple_health.AppleHealthReadOptions()
+        for stream, table in apple_health.iter_export_xml(counted, participant_id, options, apple_health.ReadReport()):
+            yield stream.value, table
+
+
+def read_beiwe(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    """A Beiwe participant folder (holding `gps/`), or a zip of one; progress by files read."""
+    if path.is_dir():
+        yield from beiwe_folder(path, participant_id, progress)
+        return
+    with tempfile.TemporaryDirectory(prefix="careloop-beiwe-") as scratch:
+        yield from beiwe_folder(unpack(path, Path(scratch)), participant_id, progress)
+
+
+def beiwe_folder(folder: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    files = beiwe.gps_files(*participant_folder(folder))
+    batch = beiwe.BeiweReadOptions().files_per_batch
+    for start in range(0, len(files), batch):
+        yield "gps", beiwe.read_gps_files(files[start : start + batch], participant_id)
+        progress(min(start + batch, len(files)) / len(files))
+    progress(1.0)
+
+
+def participant_folder(folder: Path) -> tuple[Path, str]:
+    """(study root, participant folder name) for a folder that is, or holds exactly one, participant."""
+    if (folder / "gps").is_dir():
+        return folder.parent, folder.name
+    candidates = [entry for entry in sorted(folder.iterdir()) if (entry / "gps").is_dir()]
+    if len(candidates) == 1:
+        return folder, candidates[0].name
+    if not candidates:
+        for entry in sorted(folder.iterdir()):
+            if entry.is_dir():
+                return participant_folder(entry)
+    raise UnsupportedUploadError("expected one Beiwe participant folder with a gps/ folder inside")
+
+
+def unpack(path: Path, into: Path) -> Path:
+    """Extract a zip (member names are sanitised by zipfile) after checking its unpacked size."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise UnsupportedUploadError(f"{path.name}: not a zip archive") from error
+    with archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_UNPACKED_BYTES:
+            raise UnsupportedUploadError(f"{path.name}: unpacks to more than {MAX_UNPACKED_BYTES >> 30} GiB")
+        archive.extractall(into)
+    return into
+
+
+def read_omh(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    """A JSON file holding one Open mHealth data point or a list of them."""
+    try:
+        payload = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise UnsupportedUploadError(f"{path.name}: not JSON ({error})") from error
+    yield from omh.tables(omh.parse(payload), participant_id)
+    progress(1.0)
+
+
+def not_yet(name: str) -> Iterator[tuple[str, object]]:
+    raise UnsupportedUploadError(f"the {name} adapter is not available yet; no rows were read")
+
+
+def read_fitbit(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    yield from cast(StreamBatches, not_yet("Fitbit"))
+
+
+def read_csv(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
+    yield from cast(StreamBatches, not_yet("generic CSV"))
+
+
+register_format(SourceFormat("apple_health", "Apple Health export.zip", read_apple_health, ".zip"))
+register_format(SourceFormat("beiwe", "Beiwe participant folder (zip)", read_beiwe, ".zip"))
+register_format(SourceFormat("omh", "Open mHealth data points (JSON)", read_omh, ".json"))
+register_format(SourceFormat("fitbit", "Fitbit export (not available yet)", read_fitbit, ".zip"))
+register_format(SourceFormat("csv", "Generic CSV (not available yet)", read_csv, ".csv"))
+
+
+def source_format(name: str) -> SourceFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise UnsupportedUploadError(f"unknown source format {name!r}") from None

@@ -1,0 +1,95 @@
+"""Reads for pages: a patient's recent daily features as a day × feature table with coverage (one query),
+and their import jobs. Callers have already passed the access gate; these take the Patient it returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from careloop.accounts.models import Patient
+from careloop.sensing.models import DailyFeature, ImportJob
+
+OVERVIEW_DAYS = 14
+RECENT_JOBS = 20
+LOW_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class FeatureLabel:
+    label: str
+    unit: str
+    digits: int
+
+
+LABELS = {
+    "total_sleep_hours": FeatureLabel("Sleep", "h", 1),
+    "steps": FeatureLabel("Steps", "", 0),
+    "active_minutes": FeatureLabel("Active minutes", "min", 0),
+    "time_at_home_h": FeatureLabel("Time at home", "h", 1),
+    "distance_km": FeatureLabel("Distance travelled", "km", 1),
+    "radius_of_gyration_km": FeatureLabel("Radius of gyration", "km", 1),
+    "significant_place_count": FeatureLabel("Places visited", "", 0),
+    "location_entropy": FeatureLabel("Location entropy", "", 2),
+}
+
+
+def label_of(name: str) -> FeatureLabel:
+    return LABELS.get(name, FeatureLabel(name.replace("_", " ").capitalize(), "", 2))
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    coverage: float
+    low_coverage: bool
+
+    @property
+    def percent(self) -> int:
+        return round(self.coverage * 100)
+
+
+@dataclass
+class FeatureTable:
+    """Rows are local days (newest first), columns are features; each cell carries its coverage."""
+
+    columns: list[tuple[str, FeatureLabel]] = field(default_factory=list)
+    rows: list[tuple[dt.date, list[Cell | None]]] = field(default_factory=list)
+    provenance: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def daily_features_context(patient: Patient) -> dict[str, Any]:
+    """Context for `sensing/daily_features.html` on the clinician's patient overview."""
+    return {"sensing_features": feature_table(patient)}
+
+
+def feature_table(patient: Patient, days: int = OVERVIEW_DAYS) -> FeatureTable:
+    since = timezone.now().astimezone(patient.zone()).date() - dt.timedelta(days=days - 1)
+    values = list(DailyFeature.objects.filter(patient=patient, day__gte=since).order_by("-day", "name"))
+    names = sorted({row.name for row in values}, key=lambda name: list(LABELS).index(name) if name in LABELS else 99)
+    by_day: dict[dt.date, dict[str, DailyFeature]] = {}
+    for row in values:
+        by_day.setdefault(row.day, {})[row.name] = row
+    table = FeatureTable(columns=[(name, label_of(name)) for name in names])
+    table.rows = [(day, [cell(cells.get(name)) for name in names]) for day, cells in by_day.items()]
+    table.provenance = ", ".join(sorted({f"{row.source_stream} ({row.pipeline_version})" for row in values}))
+    return table
+
+
+def cell(row: DailyFeature | None) -> Cell | None:
+    if row is None:
+        return None
+    label = label_of(row.name)
+    text = "—" if row.value is None else f"{row.value:,.{label.digits}f}{' ' + label.unit if label.unit else ''}"
+    return Cell(text, row.coverage, row.coverage < LOW_COVERAGE)
+
+
+def recent_jobs(patient: Patient) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(patient=patient).select_related("created_by")[:RECENT_JOBS])

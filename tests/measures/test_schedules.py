@@ -1,0 +1,140 @@
+"""Schedules are pure: occurrences on the patient's local days, DST-safe, statuses at read time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from careloop.measures.schedules import (
+    ScheduleParameterError,
+    ScheduleSpec,
+    Status,
+    current_occurrence,
+    occurrence_on,
+    occurrences_between,
+    parameters_for,
+)
+
+LONDON = ZoneInfo("Europe/London")
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def spec(kind: str, params: dict[str, object], starts_on: date, zone: ZoneInfo, ends_on: date | None = None,
+         key: str = "s1") -> ScheduleSpec:
+    return ScheduleSpec(key=key, parameters=parameters_for(kind, params), starts_on=starts_on, ends_on=ends_on,
+                        zone=zone)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def test_a_daily_check_in_keeps_its_local_time_across_the_london_spring_change() -> None:
+    daily = spec("every_n_days", {"n": 1, "at": "09:00"}, date(2025, 3, 28), LONDON)
+    found = occurrences_between(daily, utc(2025, 3, 28), utc(2025, 3, 31, 22))
+    assert [o.due_at for o in found] == [utc(2025, 3, 28, 9), utc(2025, 3, 29, 9), utc(2025, 3, 30, 8),
+                                         utc(2025, 3, 31, 8)]
+    assert [o.due_at.astimezone(LONDON).time() for o in found] == [time(9, 0)] * 4
+    sunday = found[2]
+    assert sunday.closes_at - sunday.opens_at == timedelta(hours=23)  # the local day is 23 hours long
+
+
+def test_a_weekly_check_in_across_the_london_autumn_change_has_a_25_hour_day() -> None:
+    weekly = spec("weekly_on_weekday", {"weekday": 6, "at": "10:00"}, date(2025, 10, 20), LONDON)
+    found = occurrences_between(weekly, utc(2025, 10, 20), utc(2025, 11, 3))
+    assert [o.local_date for o in found] == [date(2025, 10, 26), date(2025, 11, 2)]
+    assert [o.due_at for o in found] == [utc(2025, 10, 26, 10), utc(2025, 11, 2, 10)]  # GMT after the change
+    assert found[0].opens_at == utc(2025, 10, 25, 23)  # local midnight was still BST
+    assert found[0].closes_at == utc(2025, 11, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_utc_hour"), [(date(2025, 3, 8), 14), (date(2025, 3, 9), 13), (date(2025, 11, 2), 14)]
+)
+def test_new_york_times_follow_the_local_clock(day: date, expected_utc_hour: int) -> None:
+    daily = spec("every_n_days", {"n": 1, "at": "09:00"}, date(2025, 1, 1), NEW_YORK)
+    assert occurrence_on(daily, day).due_at == utc(day.year, day.month, day.day, expected_utc_hour)
+
+
+def test_a_time_skipped_by_spring_forward_lands_an_hour_later_on_the_clock() -> None:
+    early = spec("every_n_days", {"n": 1, "at": "01:30"}, date(2025, 3, 29), LONDON)
+    assert occurrence_on(early, date(2025, 3, 30)).due_at.astimezone(LONDON).time() == time(2, 30)
+    skipped = spec("every_n_days", {"n": 1, "at": "02:30"}, date(2025, 3, 8), NEW_YORK)
+    assert occurrence_on(skipped, date(2025, 3, 9)).due_at.astimezone(NEW_YORK).time() == time(3, 30)
+
+
+def test_a_time_repeated_in_autumn_means_its_first_occurrence() -> None:
+    repeated = spec("every_n_days", {"n": 1, "at": "01:30"}, date(2025, 11, 1), NEW_YORK)
+    assert occurrence_on(repeated, date(2025, 11, 2)).due_at == utc(2025, 11, 2, 5, 30)  # 01:30 EDT
+
+
+def test_every_n_days_counts_from_the_first_date_and_stops_after_the_last() -> None:
+    fortnightly = spec("every_n_days", {"n": 14}, date(2025, 1, 6), LONDON, ends_on=date(2025, 2, 16))
+    found = occurrences_between(fortnightly, utc(2025, 1, 1), utc(2025, 6, 1))
+    assert [o.local_date for o in found] == [date(2025, 1, 6), date(2025, 1, 20), date(2025, 2, 3)]
+    assert found[0].closes_at == found[1].opens_at
+
+
+def test_a_random_time_in_the_window_is_stable_for_a_day_and_differs_between_days() -> None:
+    mood = spec("daily_random_in_window", {"window_start": "18:00", "window_end": "21:00"}, date(2025, 1, 1), LONDON)
+    days = [date(2025, 1, 1) + timedelta(days=n) for n in range(30)]
+    times = [occurrence_on(mood, day).due_at.astimezone(LONDON).time() for day in days]
+    assert all(time(18, 0) <= t < time(21, 0) for t in times)
+    assert len(set(times)) > 10
+    assert times == [occurrence_on(mood, day).due_at.astimezone(LONDON).time() for day in days]
+    assert occurrence_on(mood, days[0]).overdue_at == utc(2025, 1, 1, 21)  # the window's end
+
+
+def test_a_one_off_stays_open_for_its_window() -> None:
+    once = spec("once", {"at": "12:00", "window_days": 3}, date(2025, 5, 1), LONDON)
+    [only] = occurrences_between(once, utc(2025, 4, 1), utc(2025, 6, 1))
+    assert (only.due_at, only.closes_at) == (utc(2025, 5, 1, 11), utc(2025, 5, 3, 23))
+
+
+class TestStatusAtReadTime:
+    weekly = spec("every_n_days", {"n": 7, "at": "09:00", "grace_hours": 48}, date(2025, 6, 2), LONDON)
+
+    def occurrence_now(self, now: datetime) -> Status:
+        occurrence = current_occurrence(self.weekly, now)
+        assert occurrence is not None
+        return occurrence.status(now, [])
+
+    @pytest.mark.parametrize(
+        ("now", "expected"),
+        [
+            (utc(2025, 6, 2, 7), Status.UPCOMING),  # 08:00 local: open, not yet due
+            (utc(2025, 6, 2, 8), Status.DUE),  # 09:00 local
+            (utc(2025, 6, 4, 7, 59), Status.DUE),  # just inside the 48-hour grace
+            (utc(2025, 6, 4, 8), Status.OVERDUE),
+            (utc(2025, 6, 8, 22, 59), Status.OVERDUE),  # the last minute of the week
+        ],
+    )
+    def test_states_follow_the_clock(self, now: datetime, expected: Status) -> None:
+        assert self.occurrence_now(now) is expected
+
+    def test_an_occurrence_is_missed_once_the_next_opens(self) -> None:
+        first = occurrence_on(self.weekly, date(2025, 6, 2))
+        assert first.status(utc(2025, 6, 8, 23), []) is Status.MISSED
+
+    def test_any_response_inside_the_window_completes_it(self) -> None:
+        first = occurrence_on(self.weekly, date(2025, 6, 2))
+        assert first.status(utc(2025, 6, 20), [utc(2025, 6, 5, 12)]) is Status.COMPLETED
+        assert first.status(utc(2025, 6, 20), [utc(2025, 6, 1, 22, 59)]) is Status.MISSED  # before it opened
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "message"),
+    [
+        ("every_n_days", {}, "n: Field required"),
+        ("every_n_days", {"n": 0}, "n: Input should be greater than or equal to 1"),
+        ("weekly_on_weekday", {"weekday": 7}, "weekday"),
+        ("daily_random_in_window", {"window_start": "21:00", "window_end": "18:00"}, "window_end must be later"),
+        ("once", {"at": "09:00", "colour": "red"}, "colour: Extra inputs are not permitted"),
+        ("fortnightly", {}, "unknown schedule kind"),
+    ],
+)
+def test_bad_parameters_are_refused_naming_the_field(kind: str, params: dict[str, object], message: str) -> None:
+    with pytest.raises(ScheduleParameterError, match=message):
+        parameters_for(kind, params)

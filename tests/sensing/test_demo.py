@@ -1,0 +1,50 @@
+"""The sensing demo: synthetic inputs for two demo patients, imported with correct counts, no duplicates
+on a second run, features computed; refused under production."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from careloop.demo.builder import build_demo
+from careloop.sensing import demo_data
+from careloop.sensing.management.commands.demo_sensing import DEMO_DAYS
+from careloop.sensing.models import DailyFeature
+
+pytestmark = pytest.mark.django_db
+APPLE_RECORDS_PER_DAY = 12 + 24 * 6 + 5
+GPS_FIXES_PER_DAY = 24 * 3600 // demo_data.FIX_EVERY_S
+
+
+def run_demo(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    call_command("demo_sensing")
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_demo_sensing_imports_both_formats_once(capsys: pytest.CaptureFixture[str]) -> None:
+    build_demo(20261122)
+    first = run_demo(capsys)
+    imports = [line for line in first if "stored" in line]
+    expected = {"apple_health": APPLE_RECORDS_PER_DAY * DEMO_DAYS, "beiwe": GPS_FIXES_PER_DAY * DEMO_DAYS}
+    for line in imports:
+        assert line["state"] == "succeeded"
+        assert line["read"] == line["stored"] == expected[str(line["format"])]
+    assert {line["trajectory"] for line in imports} == {"at_risk", "improving"}
+    again = [line for line in run_demo(capsys) if "stored" in line]
+    assert all(line["stored"] == 0 and line["duplicate"] == line["read"] for line in again)
+    assert DailyFeature.objects.filter(name="steps").count() == 2 * DEMO_DAYS
+
+
+def test_demo_sensing_is_refused_under_production(settings: pytest.FixtureRequest) -> None:
+    settings.CARELOOP_DEMO_ALLOWED = False  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match="production"):
+        call_command("demo_sensing")
+
+
+def test_the_at_risk_trajectory_ends_with_short_nights_and_no_outings() -> None:
+    days = demo_data.demo_days("at_risk", dt.date(2026, 2, 1))
+    assert [day.outing_m for day in days[-4:]] == [0.0] * 4
+    assert max(day.sleep_hours for day in days[-4:]) < 5.0 < min(day.sleep_hours for day in days[:-4])
