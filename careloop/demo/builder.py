@@ -54,6 +54,7 @@ LANGUAGES = {"Europe/London": "en", "Europe/Madrid": "es", "Asia/Dubai": "ar", "
 class DemoLogins:
     staff: list[tuple[str, str, str]] = field(default_factory=list)  # email, role, TOTP secret
     patients: list[tuple[str, str]] = field(default_factory=list)  # email, trajectory
+    created: bool = False  # built by this call (False: it already existed)
 
 
 def totp_secret_for(email: str, seed: int) -> str:
@@ -71,7 +72,9 @@ def build_demo(seed: int) -> DemoLogins:
         )
         if created:
             _populate(org, rng, seed)
-    return _logins(org, seed)
+    logins = _logins(org, seed)
+    logins.created = created
+    return logins
 
 
 def _populate(org: Organisation, rng: random.Random, seed: int) -> None:

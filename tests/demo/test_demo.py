@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from django.conf import LazySettings
@@ -32,7 +33,9 @@ def test_it_is_deterministic_and_idempotent() -> None:
     first = build_demo(seed=7)
     names = sorted(p.display_name for p in Patient.objects.all())
     second = build_demo(seed=7)
-    assert first == second
+    assert (first.staff, first.patients) == (second.staff, second.patients)
+    assert first.created
+    assert not second.created
     assert Patient.objects.count() == PATIENT_COUNT
     assert sorted(p.display_name for p in Patient.objects.all()) == names
 
@@ -53,7 +56,7 @@ def test_a_demo_clinician_logs_in_with_the_printed_secret_and_sees_their_patient
 @pytest.mark.django_db
 def test_the_command_prints_log_ins_without_serving() -> None:
     out = io.StringIO()
-    call_command("demo", "--no-serve", "--seed", "5", stdout=out)
+    call_command("demo", "--no-serve", "--no-sensing", "--seed", "5", stdout=out)
     text = out.getvalue()
     assert DEMO_PASSWORD in text
     assert all(member.email in text and totp_secret_for(member.email, 5) in text for member in STAFF)
@@ -65,3 +68,16 @@ def test_the_demo_is_refused_under_production_settings(settings: LazySettings) -
         call_command("demo", "--no-serve")
     with pytest.raises(CommandError, match="production"):
         call_command("demo_totp", STAFF[0].email)
+
+
+@pytest.mark.django_db
+def test_the_first_build_imports_phone_and_wearable_data_once(settings: LazySettings, tmp_path: Path) -> None:
+    from careloop.sensing.models import ImportJob
+
+    settings.CARELOOP_DATA_DIR = tmp_path
+    call_command("demo", "--no-serve", "--seed", "5", stdout=io.StringIO())
+    jobs = list(ImportJob.objects.values_list("state", flat=True))
+    assert len(jobs) == 4
+    assert set(jobs) == {"succeeded"}
+    call_command("demo", "--no-serve", "--seed", "5", stdout=io.StringIO())
+    assert ImportJob.objects.count() == 4  # an existing demo is not imported again

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +22,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=20261122)
         parser.add_argument("--address", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="build and print, do not serve")
+        parser.add_argument("--no-sensing", action="store_true", help="skip the synthetic phone and wearable imports")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.CARELOOP_DEMO_ALLOWED:
             raise CommandError("the demo organisation cannot be created under production settings")
         logins = build_demo(options["seed"])
+        if logins.created and not options["no_sensing"]:
+            # Apple Health and Beiwe imports for two demo patients, through the real ingest path.
+            call_command("demo_sensing", stdout=io.StringIO())
         self._print(logins, options["address"])
         if not options["no_serve"]:
             call_command("runserver", options["address"], use_reloader=False)
