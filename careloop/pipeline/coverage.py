@@ -50,3 +50,28 @@ def with_empty_days(counted: pl.DataFrame, stream: str) -> pl.DataFrame:
     )
     fraction = (pl.col("covered_minutes") / pl.col("day_minutes")).alias("coverage_fraction")
     return frame.with_columns(fraction).sort("participant_id", "local_date").select(schemas.DAILY_COVERAGE.names)
+
+
+def daily_interval_coverage(records: pl.DataFrame, participants: pl.DataFrame, stream: str) -> pl.DataFrame:
+    """DAILY_COVERAGE for an interval stream (`start`, `end`): a minute is covered when any record overlaps
+    it, and a record is counted on the local day it starts."""
+    localtime.check_timezones(participants)
+    valid = records.filter(pl.col("end") >= pl.col("start"))
+    if valid.is_empty():
+        return schemas.empty_frame(schemas.DAILY_COVERAGE)
+    first = pl.col("start").dt.truncate("1m")
+    last = pl.max_horizontal(first, (pl.col("end") - pl.duration(microseconds=1)).dt.truncate("1m"))
+    minutes = (
+        valid.select("participant_id", pl.datetime_ranges(first, last, "1m").alias("time"))
+        .with_columns(pl.int_range(pl.len()).alias("record"))
+        .explode("time")
+        .with_columns((pl.col("record") != pl.col("record").shift(1)).fill_null(True).alias("record_start"))
+    )
+    zoned = localtime.with_timezone(minutes, participants)
+    labelled = localtime.per_timezone(zoned, lambda part, zone: label_minutes(part, zone))
+    counted = labelled.group_by("participant_id", "timezone", "local_date").agg(
+        pl.col("record_start").sum().cast(pl.Int64).alias("record_count"),
+        pl.col("minute").n_unique().cast(pl.Int32).alias("covered_minutes"),
+        pl.col("local_hour").n_unique().cast(pl.Int32).alias("covered_hours"),
+    )
+    return with_empty_days(counted, stream)

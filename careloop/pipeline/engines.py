@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from careloop.pipeline import schemas
-from careloop.pipeline.coverage import daily_coverage
+from careloop.pipeline import heart, schemas, sleep
+from careloop.pipeline.coverage import daily_coverage, daily_interval_coverage
 from careloop.pipeline.mobility import daily_mobility
 from careloop.pipeline.places import home_locations
 
@@ -40,6 +40,12 @@ class Feature:
 DAILY_MOBILITY = Feature("daily_mobility", daily_mobility, schemas.DAILY_MOBILITY)
 HOME_LOCATIONS = Feature("home_locations", home_locations, schemas.HOME_LOCATIONS)
 GPS_COVERAGE = Feature("gps_coverage", partial(daily_coverage, stream="gps"), schemas.DAILY_COVERAGE)
+DAILY_SLEEP = Feature("daily_sleep", sleep.daily_sleep, sleep.DAILY_SLEEP)
+SLEEP_COVERAGE = Feature("sleep_coverage", partial(daily_interval_coverage, stream="sleep"), schemas.DAILY_COVERAGE)
+DAILY_HEART = Feature("daily_heart", heart.daily_heart, heart.DAILY_HEART)
+HEART_RATE_COVERAGE = Feature(
+    "heart_rate_coverage", partial(daily_interval_coverage, stream="heart_rate"), schemas.DAILY_COVERAGE
+)
 
 
 def run_for_one_participant(feature: Feature, readings: pa.Table, participants: pa.Table) -> pa.Table:

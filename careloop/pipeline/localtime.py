@@ -81,3 +81,41 @@ def day_bounds(days: Iterable[tuple[str, dt.date]]) -> pl.DataFrame:
 def date_span(first: dt.date, last: dt.date) -> list[dt.date]:
     """Every date from `first` to `last` inclusive."""
     return [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def local_clock(day: dt.date, hour: int, zone: ZoneInfo) -> dt.datetime:
+    """The UTC instant of `hour`:00 local on `day` (an hour later if that clock time is skipped by DST)."""
+    naive = dt.datetime.combine(day, dt.time(hour))
+    instant = naive.replace(tzinfo=zone).astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) != naive:
+        instant = instant + dt.timedelta(hours=1)
+    return instant
+
+
+def window_bounds(days: Iterable[tuple[str, dt.date]], boundary_hour: int) -> pl.DataFrame:
+    """UTC start and end of the window that *ends* at `boundary_hour` local on each (time zone, local date):
+    [date − 1 at boundary_hour, date at boundary_hour). With boundary_hour 12 this is the noon-to-noon
+    window of a sleep day."""
+    rows = []
+    for zone_name, day in sorted(set(days)):
+        zone = ZoneInfo(zone_name)
+        start = local_clock(day - dt.timedelta(days=1), boundary_hour, zone)
+        rows.append((zone_name, day, start, local_clock(day, boundary_hour, zone)))
+    schema: dict[str, pl.DataType] = {
+        "timezone": pl.String(),
+        "local_date": pl.Date(),
+        "window_start": pl.Datetime("us", "UTC"),
+        "window_end": pl.Datetime("us", "UTC"),
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def window_date(instant: pl.Expr, zone: str, boundary_hour: int) -> pl.Expr:
+    """The local date on which the window holding `instant` ends (see `window_bounds`)."""
+    wall = instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+    return (wall - pl.duration(hours=boundary_hour)).dt.date().dt.offset_by("1d")
+
+
+def wall_clock(instant: pl.Expr, zone: str) -> pl.Expr:
+    """The naive local wall-clock time of a UTC instant in `zone`."""
+    return instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)

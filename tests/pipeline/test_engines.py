@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
 import pytest
 
-from careloop.pipeline import engines, schemas
+from careloop.pipeline import apple_health, engines, heart, schemas
 from careloop.pipeline.mobility import daily_mobility
-from tests.pipeline import synthetic
+from tests.pipeline import apple_synthetic, synthetic
 
 PARTICIPANTS = pa.table(
     {"participant_id": ["p1", "p2", "p3"], "timezone": ["Europe/London", "America/New_York", "Asia/Kolkata"]},
@@ -30,6 +33,50 @@ def study() -> pa.Table:
     ]
     gps = synthetic.keep_duty_cycle(pl.concat(frames), on_s=60, cycle_s=660)
     return schemas.conform(gps, schemas.GPS_READINGS)
+
+
+@functools.cache
+def apple_streams() -> dict[apple_health.Stream, pa.Table]:
+    """Eight days of a synthetic Apple Health export, copied to each participant of PARTICIPANTS."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "export.zip"
+        apple_synthetic.write_export(path, [dt.date(2024, 3, 1) + dt.timedelta(days=offset) for offset in range(8)])
+        streams = apple_health.read_export(path, "p0")
+    return {
+        stream: pa.concat_tables(
+            table.set_column(0, "participant_id", pa.array([pid] * table.num_rows, pa.string()))
+            for pid in PARTICIPANTS.column("participant_id").to_pylist()
+        )
+        for stream, table in streams.items()
+    }
+
+
+def apple_stream(stream: apple_health.Stream) -> pa.Table:
+    return apple_streams()[stream]
+
+
+def heart_readings() -> pa.Table:
+    return schemas.conform(heart.heart_input(apple_streams()), heart.HEART_INPUT)
+
+
+STUDIES: dict[str, Callable[[], pa.Table]] = {
+    "daily_mobility": study,
+    "home_locations": study,
+    "gps_coverage": study,
+    "daily_sleep": functools.partial(apple_stream, apple_health.Stream.SLEEP),
+    "sleep_coverage": functools.partial(apple_stream, apple_health.Stream.SLEEP),
+    "daily_heart": heart_readings,
+    "heart_rate_coverage": functools.partial(apple_stream, apple_health.Stream.HEART_RATE),
+}
+FEATURES = [
+    engines.DAILY_MOBILITY,
+    engines.HOME_LOCATIONS,
+    engines.GPS_COVERAGE,
+    engines.DAILY_SLEEP,
+    engines.SLEEP_COVERAGE,
+    engines.DAILY_HEART,
+    engines.HEART_RATE_COVERAGE,
+]
 
 
 def test_polars_engine_equals_calling_the_function_directly() -> None:
@@ -49,9 +96,9 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-@pytest.mark.parametrize("feature", [engines.DAILY_MOBILITY, engines.HOME_LOCATIONS, engines.GPS_COVERAGE])
+@pytest.mark.parametrize("feature", FEATURES, ids=lambda feature: feature.name)
 def test_spark_and_polars_engines_give_identical_tables(spark: Any, feature: engines.Feature) -> None:
-    readings = study()
+    readings = STUDIES[feature.name]()
     on_polars = engines.PolarsEngine().run(feature, readings, PARTICIPANTS)
     on_spark = engines.SparkEngine(spark).run(feature, readings, PARTICIPANTS)
     assert on_polars.num_rows > 0
@@ -60,5 +107,5 @@ def test_spark_and_polars_engines_give_identical_tables(spark: Any, feature: eng
 
 
 def test_spark_types_cover_every_output_schema() -> None:
-    for feature in (engines.DAILY_MOBILITY, engines.HOME_LOCATIONS, engines.GPS_COVERAGE):
+    for feature in FEATURES:
         assert engines.spark_ddl(feature.output_schema).count(",") == len(feature.output_schema) - 1
