@@ -94,6 +94,23 @@ register_feature(FeatureSpec(
     {"steps": "steps", "active_minutes": "active_minutes"},
     hours_with_records("start", "steps"),
 ))
+def night_recorded(readings: pl.DataFrame, participants: pl.DataFrame, output: pl.DataFrame) -> pl.DataFrame:
+    """Sleep coverage per night: 1 when asleep time was recorded, else 0.
+
+    A sleep export holds whole nights or nothing; the hours of a day without a record are not "unobserved"
+    the way a phone's GPS gaps are, so the share-of-hours measure used for steps does not apply.
+    """
+    recorded = pl.col("total_sleep_h").is_not_null().cast(pl.Float64)
+    return output.select("local_date", recorded.alias("coverage"))
+
+
+# Sleep nights belong to the local date they end on (noon-to-noon windows, careloop/pipeline/sleep.py).
+register_feature(FeatureSpec(
+    engines.DAILY_SLEEP, "sleep",
+    {"total_sleep_h": "total_sleep_hours", "sleep_efficiency": "sleep_efficiency",
+     "midpoint_local_h": "sleep_midpoint_h", "sleep_regularity_index": "sleep_regularity_index"},
+    night_recorded,
+))
 
 
 @dataclass

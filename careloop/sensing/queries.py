@@ -27,6 +27,9 @@ class FeatureLabel:
 
 LABELS = {
     "total_sleep_hours": FeatureLabel("Sleep", "h", 1),
+    "sleep_efficiency": FeatureLabel("Sleep efficiency", "", 2),
+    "sleep_midpoint_h": FeatureLabel("Sleep midpoint (local hour)", "h", 1),
+    "sleep_regularity_index": FeatureLabel("Sleep regularity index", "", 0),
     "steps": FeatureLabel("Steps", "", 0),
     "active_minutes": FeatureLabel("Active minutes", "min", 0),
     "time_at_home_h": FeatureLabel("Time at home", "h", 1),

@@ -85,5 +85,5 @@ def test_features_command_computes_and_reports(
                     "--to", "2026-01-14") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["saved"] == {"daily_mobility": 10}
-    assert report["skipped"] == {"daily_activity": "no consent for steps"}
+    assert report["skipped"] == {"daily_activity": "no consent for steps", "daily_sleep": "no consent for sleep"}
     assert DailyFeature.objects.filter(patient=world.own_patient).count() == 10

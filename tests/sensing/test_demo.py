@@ -48,3 +48,19 @@ def test_the_at_risk_trajectory_ends_with_short_nights_and_no_outings() -> None:
     days = demo_data.demo_days("at_risk", dt.date(2026, 2, 1))
     assert [day.outing_m for day in days[-4:]] == [0.0] * 4
     assert max(day.sleep_hours for day in days[-4:]) < 5.0 < min(day.sleep_hours for day in days[:-4])
+
+
+def test_the_at_risk_patients_short_nights_reach_the_baseline_interface(capsys: pytest.CaptureFixture[str]) -> None:
+    from careloop.accounts.models import Patient
+    from careloop.sensing.baseline import nights_below_baseline
+
+    build_demo(20261122)
+    run_demo(capsys)
+    explanations = {
+        nights_below_baseline(patient)
+        for patient in Patient.objects.filter(daily_features__name="total_sleep_hours").distinct()
+    }
+    assert len([text for text in explanations if text]) == 1
+    found = next(text for text in explanations if text)
+    assert found.startswith("sleep ")
+    assert found.endswith("below your 28-day median for 3 nights")

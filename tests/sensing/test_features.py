@@ -74,7 +74,7 @@ def test_withdrawal_deletes_the_streams_files_and_features_and_later_runs_skip_i
     assert not DailyFeature.objects.filter(patient=world.own_patient, source_stream="gps").exists()
     assert sensor_store().read(stream("steps"), patient_id).num_rows > 0
     run = run_features(world.own_patient)
-    assert run.skipped == {"daily_mobility": "no consent for location"}
+    assert run.skipped == {"daily_mobility": "no consent for location", "daily_sleep": "no consent for sleep"}
     assert set(run.saved) == {"daily_activity"}
 
 
@@ -87,7 +87,8 @@ def test_rows_stored_before_a_withdrawal_are_never_used_even_if_files_remain(
     grant(world.own_patient, Stream.LOCATION)
     assert sensor_store().read(stream("gps"), str(world.own_patient.pk)).num_rows > 0
     skipped = run_features(world.own_patient).skipped
-    assert skipped == {"daily_mobility": "no stored data", "daily_activity": "no consent for steps"}
+    assert skipped == {"daily_mobility": "no stored data", "daily_activity": "no consent for steps",
+                       "daily_sleep": "no consent for sleep"}
 
 
 def test_features_appear_on_the_clinician_overview_with_coverage(
