@@ -180,3 +180,33 @@ def browser_problems() -> Callable[[Page], list[str]]:
 def run_axe() -> Callable[[Page], list[dict[str, Any]]]:
     """`run_axe(page)`: axe-core violations of the page's current document (id, impact, help, targets)."""
     return axe_violations
+
+
+def log_in_page(page: Page, base_url: str, email: str, password: str, totp_code: str | None = None) -> None:
+    """Log in through the real form; with ``totp_code``, pass the MFA challenge too."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    if totp_code is not None:
+        page.wait_for_url("**/2fa/authenticate/")
+        page.get_by_label("Code").fill(totp_code)
+        page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def serious_violations(violations: list[dict[str, Any]]) -> list[str]:
+    """axe violations a page must not have: serious or critical impact."""
+    return [f"{v['id']}: {v['targets']}" for v in violations if v["impact"] in {"serious", "critical"}]
+
+
+@pytest.fixture
+def browser_log_in() -> Callable[..., None]:
+    """`browser_log_in(page, live_server.url, email, password, totp_code=None)`."""
+    return log_in_page
+
+
+@pytest.fixture
+def serious() -> Callable[[list[dict[str, Any]]], list[str]]:
+    """`serious(run_axe(page))`: the serious and critical axe violations, as readable strings."""
+    return serious_violations

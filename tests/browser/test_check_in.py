@@ -19,19 +19,13 @@ ANSWERS = ("Several days", "More than half the days", "Several days", "More than
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def serious(violations: list[dict[str, Any]]) -> list[str]:
-    return [f"{v['id']}: {v['targets']}" for v in violations if v["impact"] in {"serious", "critical"}]
-
-
 def test_a_patient_completes_a_phq9_and_sees_the_meaning_of_their_score(
     world: World, live_server: Any, phone_page: Page,
     browser_problems: Callable[[Page], list[str]], run_axe: Callable[[Page], list[dict[str, Any]]],
+    browser_log_in: Callable[..., None], serious: Callable[[list[dict[str, Any]]], list[str]],
 ) -> None:
     page = phone_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("pat@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    browser_log_in(page, live_server.url, "pat@example.org", PASSWORD)
     page.wait_for_url("**/me/")
     page.get_by_role("link", name="My check-ins").click()
     page.get_by_role("link", name="PHQ-9").click()

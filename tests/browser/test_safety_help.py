@@ -19,20 +19,14 @@ ANSWERS = ("Several days", "Not at all", "Several days", "Not at all", "Not at a
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def serious(violations: list[dict[str, Any]]) -> list[str]:
-    return [f"{v['id']}: {v['targets']}" for v in violations if v["impact"] in {"serious", "critical"}]
-
-
 def test_item9_several_days_shows_crisis_help_and_the_cssrs_screener_first(
     world: World, live_server: Any, phone_page: Page,
     browser_problems: Callable[[Page], list[str]], run_axe: Callable[[Page], list[dict[str, Any]]],
+    browser_log_in: Callable[..., None], serious: Callable[[list[dict[str, Any]]], list[str]],
 ) -> None:
     SafetySettings.objects.create(organisation=world.org, timezone="Europe/London")
     page = phone_page
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Email").fill("pat@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    browser_log_in(page, live_server.url, "pat@example.org", PASSWORD)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/me/check-ins/phq9/")
     for number, answer in enumerate(ANSWERS, start=1):
