@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "careloop.sensing",
     "careloop.ops",
     "careloop.care",
+    "careloop.messaging",
+    "careloop.interventions",
     "careloop.patient",
     "careloop.demo",
 ]
@@ -74,6 +76,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "careloop.ops.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "careloop.patient.middleware.PwaFilesMiddleware",  # the app's worker and manifest: no session, no database
     "django.contrib.sessions.middleware.SessionMiddleware",
     "careloop.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,6 +86,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a patient's pages speak the language of their profile.
+    "careloop.patient.middleware.PatientLanguageMiddleware",
+    "careloop.patient.middleware.ClearSiteDataOnLogoutMiddleware",
     "careloop.accounts.middleware.StaffMfaRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -102,6 +108,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
+                "careloop.patient.context.patient_app",
             ],
         },
     },

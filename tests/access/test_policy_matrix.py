@@ -27,6 +27,8 @@ OBJECT_ID_ROUTES: dict[str, dict[str, str]] = {
     "review_break_glass": {"grant_id": "1"},  # POST-only; tests/accounts/test_organisation.py covers who may
     # An instrument id, not an object: the page only ever shows the logged-in patient's own form.
     "patient:check_in": {"instrument": "phq9"},
+    # A content module id, not an object: the page shows the module and only the patient's own form.
+    "patient:exercise": {"module": "thought_record"},
 }
 # Patient routes whose audience differs from direct care, each with who may reach them.
 BREAK_GLASS_ROUTES = {"care:break_glass"}

@@ -1,0 +1,137 @@
+"""Reads for the patient's own pages, given a patient the caller already got from the access gate."""
+
+from __future__ import annotations
+
+import importlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.urls import NoReverseMatch, Resolver404, resolve
+from django.utils import formats, timezone
+
+from careloop.accounts.models import Patient
+from careloop.interventions.models import ExerciseEntry
+from careloop.measures.instrument_schema import Instrument
+from careloop.measures.instruments_registry import builtin_instruments
+from careloop.measures.models import Response
+from careloop.measures.queries import CheckInStatus, check_in_statuses
+from careloop.measures.schedules import Status
+from careloop.patient.models import PatientAppPolicy, PatientPreferences
+
+DUE = (Status.DUE, Status.OVERDUE)
+CHART_POINTS = 26
+MESSAGES_PATH = "/me/messages/"
+
+
+def due_check_ins(patient: Patient, now: datetime | None = None) -> list[CheckInStatus]:
+    return [status for status in check_in_statuses(patient, now=now) if status.status in DUE]
+
+
+def goals_shown(patient: Patient) -> bool:
+    """Encouragement shows only when neither the organisation nor the patient switched it off."""
+    org_on = PatientAppPolicy.objects.filter(organisation_id=patient.organisation_id).values_list(
+        "goals_enabled", flat=True).first()
+    own_on = PatientPreferences.objects.filter(patient=patient).values_list("goals_enabled", flat=True).first()
+    return org_on is not False and own_on is not False
+
+
+def organisation_allows_goals(patient: Patient) -> bool:
+    return PatientAppPolicy.objects.filter(organisation_id=patient.organisation_id, goals_enabled=False).count() == 0
+
+
+@dataclass(frozen=True)
+class Encouragement:
+    check_in_days: int
+    exercises: int
+    days: int = 7
+
+
+def encouragement(patient: Patient, now: datetime | None = None) -> Encouragement:
+    """What went well in the last week — counts of days with a check-in, never a broken streak."""
+    moment = now or timezone.now()
+    since = moment - timedelta(days=7)
+    zone = patient.zone()
+    days = {t.astimezone(zone).date() for t in Response.objects.filter(
+        patient=patient, submitted_at__gte=since).values_list("submitted_at", flat=True)}
+    exercises = ExerciseEntry.objects.filter(patient=patient, completed_at__gte=since).count()
+    return Encouragement(check_in_days=len(days), exercises=exercises)
+
+
+@dataclass(frozen=True)
+class Series:
+    instrument_id: str
+    name: str
+    labels: list[str]
+    values: list[int | None]
+    max_total: int | None
+    latest: int | None
+
+    @property
+    def rows(self) -> list[tuple[str, int | None]]:
+        return list(zip(self.labels, self.values, strict=True))
+
+
+def progress_series(patient: Patient) -> list[Series]:
+    """Each measure's recent totals (the daily mood's mood rating), oldest first, dates in the patient's zone."""
+    rows: dict[str, list[Response]] = defaultdict(list)
+    for response in Response.objects.filter(patient=patient).order_by("-submitted_at")[:400]:
+        if len(rows[response.instrument_id]) < CHART_POINTS:
+            rows[response.instrument_id].append(response)
+    series = []
+    for instrument_id, responses in sorted(rows.items()):
+        instrument = builtin_instruments().get(instrument_id)
+        if instrument is None:
+            continue
+        responses.reverse()
+        values = [_value(instrument_id, r) for r in responses]
+        zone = patient.zone()
+        labels = [formats.date_format(r.submitted_at.astimezone(zone), "SHORT_DATE_FORMAT") for r in responses]
+        maximum = 10 if instrument_id == "mood_checkin" else _total_max(instrument)
+        series.append(Series(instrument_id, instrument.name, labels, values, maximum, values[-1]))
+    return series
+
+
+def _value(instrument_id: str, response: Response) -> int | None:
+    if instrument_id == "mood_checkin":
+        mood = response.answers.get("mood")
+        return mood if isinstance(mood, int) else None
+    return response.total
+
+
+def _total_max(instrument: Instrument) -> int | None:
+    try:
+        return int(instrument.total_range[1])
+    except ValueError:
+        return None
+
+
+def messages_available() -> bool:
+    try:
+        resolve(MESSAGES_PATH)
+    except (Resolver404, NoReverseMatch):
+        return False
+    return True
+
+
+def optional_call(module: str, function: str, *args: Any) -> Any:
+    """Call another app's query if that app provides it yet (the clinician workspace is built alongside)."""
+    try:
+        found = getattr(importlib.import_module(module), function, None)
+    except ImportError:
+        return None
+    return found(*args) if callable(found) else None
+
+
+def next_appointment(patient: Patient) -> Any:
+    """The soonest appointment not yet started, through the clinician workspace's query when it exists."""
+    now = timezone.now()
+    found = optional_call("careloop.care.queries", "appointments_for_patient", patient)
+    upcoming = [a for a in found or [] if getattr(a, "starts_at", now) >= now]
+    return upcoming[0] if upcoming else None
+
+
+def unread_messages(patient: Patient) -> int | None:
+    count = optional_call("careloop.messaging.queries", "unread_count", patient)
+    return count if isinstance(count, int) else None

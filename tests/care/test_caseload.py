@@ -1,0 +1,103 @@
+"""The caseload: order with reasons in words, filters, search, paging, and a pinned query count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from careloop.care import caseload
+from careloop.care.models import ClinicalNote, NoteKind
+from tests.care.factories import alert, busy_patient, score
+from tests.conftest import World, log_in, make_patient
+
+pytestmark = pytest.mark.django_db
+# session, user, roles, the gate's audit row (5), patients, alerts, schedules, page teams, team choices,
+# session save (3)
+CASELOAD_QUERIES = 16
+
+
+def _page(client: Client, **query: str) -> str:
+    return client.get(reverse("care:patient_list"), query).content.decode()
+
+
+def test_rows_are_ordered_by_urgency_and_say_why(world: World) -> None:
+    now = timezone.now()
+    calm = make_patient(world.org, world.team_a, "Calm Aster")
+    ClinicalNote.objects.create(patient=calm, author=world.alice, kind=NoteKind.CONTACT, body="phoned")
+    worse = make_patient(world.org, world.team_a, "Worse Birch")
+    score(worse, "phq9", 5, "mild", now - timedelta(days=20))
+    from careloop.measures.models import Episode
+
+    Episode.objects.create(patient=worse, started_at=now - timedelta(days=30))
+    score(worse, "phq9", 14, "moderate", now - timedelta(days=1))
+    overdue = make_patient(world.org, world.team_a, "Overdue Cedar")
+    alert(overdue, "low", opened=now - timedelta(days=9), deadline=now - timedelta(hours=1))
+    html = _page(log_in(Client(), world.alice))
+    assert html.index("Overdue Cedar") < html.index("Worse Birch") < html.index("Calm Aster")
+    assert "alert OVERDUE" in html
+    assert "PHQ-9 reliably worse since the episode began: 5 → 14" in html
+    assert "Nothing needs attention" in html
+
+
+def test_new_referral_and_no_contact_reasons(world: World) -> None:
+    old = make_patient(world.org, world.team_a, "Old Dahlia")
+    old.created_at = timezone.now() - timedelta(days=40)
+    old.save()
+    from careloop.accounts.models import CareTeamPatient
+
+    CareTeamPatient.objects.filter(patient=old).update(joined_at=timezone.now() - timedelta(days=40))
+    html = _page(log_in(Client(), world.alice))
+    assert "No contact recorded since joining 40 days ago" in html
+    assert "New referral: joined 0 days ago, no contact yet" in html  # own_patient joined today
+
+
+def test_filters_and_name_search(world: World) -> None:
+    busy_patient(world.org, world.team_a, "Busy Elm", timezone.now())
+    alice = log_in(Client(), world.alice)
+    assert "Busy Elm" in _page(alice, q="elm")
+    assert "Ownpatient Quill" not in _page(alice, q="elm")
+    assert "Ownpatient Quill" in _page(alice, alert="none")
+    assert "Busy Elm" not in _page(alice, alert="none")
+    assert "Busy Elm" in _page(alice, instrument="phq9", band="moderately_severe")  # PHQ-9 15
+    assert "Busy Elm" not in _page(alice, band="severe")
+
+
+def test_a_supervisor_sees_the_organisation_and_filters_by_team(world: World) -> None:
+    sam = log_in(Client(), world.sam)
+    html = _page(sam)
+    assert "Ownpatient Quill" in html
+    assert "Otherteam Wren" in html
+    assert "Otherorg Lark" not in html
+    only_b = _page(sam, team=str(world.team_b.pk))
+    assert "Otherteam Wren" in only_b
+    assert "Ownpatient Quill" not in only_b
+
+
+def test_paging(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(caseload, "PAGE_SIZE", 2)
+    for n in range(3):
+        make_patient(world.org, world.team_a, f"Paged {n}")
+    alice = log_in(Client(), world.alice)
+    assert "page 1 of 2" in _page(alice)
+    assert "page 2 of 2" in _page(alice, page="2")
+
+
+@pytest.mark.parametrize("patients", [10, 50])
+def test_the_caseload_renders_in_a_constant_number_of_queries(
+    world: World, patients: int, django_assert_num_queries: Callable[[int], AbstractContextManager[None]]
+) -> None:
+    now = timezone.now()
+    for n in range(patients):
+        busy_patient(world.org, world.team_a, f"Patient {n}", now)
+    alice = log_in(Client(), world.alice)
+    alice.get(reverse("care:patient_list"))  # warm caches (instrument files, key ring)
+    with django_assert_num_queries(CASELOAD_QUERIES):
+        response = alice.get(reverse("care:patient_list"))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="caseload-row"') == min(patients + 1, caseload.PAGE_SIZE)
