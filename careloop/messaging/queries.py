@@ -47,6 +47,16 @@ def expected_reply_days(patient: Patient) -> int:
 
 
 def unread_from_patient(patient: Patient, reader: User) -> int:
+    """Messages the patient sent that this care-team member has not opened yet."""
+    return _unread(patient, reader, SenderRole.PATIENT)
+
+
+def unread_from_care_team(patient: Patient) -> int:
+    """Messages the care team sent that the patient has not opened yet (0 for a patient without a log-in)."""
+    return 0 if patient.user is None else _unread(patient, patient.user, SenderRole.CARE_TEAM)
+
+
+def _unread(patient: Patient, reader: User, sender_role: str) -> int:
     mark = ReadMark.objects.filter(thread__patient=patient, user=reader).values_list("read_at", flat=True).first()
-    rows = Message.objects.filter(thread__patient=patient, sender_role=SenderRole.PATIENT)
+    rows = Message.objects.filter(thread__patient=patient, sender_role=sender_role)
     return rows.filter(sent_at__gt=mark).count() if mark else rows.count()

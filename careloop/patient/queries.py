@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils import formats, timezone
 
 from careloop.accounts.models import Patient
+from careloop.care.models import Appointment
+from careloop.care.queries import appointments_for_patient
 from careloop.interventions.models import ExerciseEntry
 from careloop.measures.instrument_schema import Instrument
 from careloop.measures.instruments_registry import builtin_instruments
 from careloop.measures.models import Response
 from careloop.measures.queries import CheckInStatus, check_in_statuses
 from careloop.measures.schedules import Status
+from careloop.messaging.queries import unread_from_care_team
 from careloop.patient.models import PatientAppPolicy, PatientPreferences
 
 DUE = (Status.DUE, Status.OVERDUE)
 CHART_POINTS = 26
-MESSAGES_PATH = "/me/messages/"
 
 
 def due_check_ins(patient: Patient, now: datetime | None = None) -> list[CheckInStatus]:
@@ -107,31 +106,11 @@ def _total_max(instrument: Instrument) -> int | None:
         return None
 
 
-def messages_available() -> bool:
-    try:
-        resolve(MESSAGES_PATH)
-    except (Resolver404, NoReverseMatch):
-        return False
-    return True
-
-
-def optional_call(module: str, function: str, *args: Any) -> Any:
-    """Call another app's query if that app provides it yet (the clinician workspace is built alongside)."""
-    try:
-        found = getattr(importlib.import_module(module), function, None)
-    except ImportError:
-        return None
-    return found(*args) if callable(found) else None
-
-
-def next_appointment(patient: Patient) -> Any:
-    """The soonest appointment not yet started, through the clinician workspace's query when it exists."""
+def next_appointment(patient: Patient) -> Appointment | None:
+    """The soonest appointment not yet started."""
     now = timezone.now()
-    found = optional_call("careloop.care.queries", "appointments_for_patient", patient)
-    upcoming = [a for a in found or [] if getattr(a, "starts_at", now) >= now]
-    return upcoming[0] if upcoming else None
+    return next((a for a in appointments_for_patient(patient) if a.starts_at >= now), None)
 
 
-def unread_messages(patient: Patient) -> int | None:
-    count = optional_call("careloop.messaging.queries", "unread_count", patient)
-    return count if isinstance(count, int) else None
+def unread_messages(patient: Patient) -> int:
+    return unread_from_care_team(patient)

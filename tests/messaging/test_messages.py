@@ -72,3 +72,17 @@ def test_an_unrelated_clinician_is_refused(world: World) -> None:
     response = bob.get(_thread_url(world))
     assert response.status_code == 404
     assert b"Private" not in response.content
+
+
+def test_the_patient_home_counts_care_team_messages_not_yet_opened(world: World) -> None:
+    from careloop.messaging.queries import unread_from_care_team
+
+    assert unread_from_care_team(world.other_team_patient) == 0  # no log-in, nothing to count
+    client = log_in(Client(), world.alice)
+    url = reverse("messaging:clinician_thread", kwargs={"patient_id": world.own_patient.pk})
+    client.post(url, {"body": "How did the week go?"})
+    assert unread_from_care_team(world.own_patient) == 1
+    home = log_in(Client(), world.patient_user, mfa=False).get(reverse("patient:overview"))
+    assert "1 unread message" in home.content.decode()
+    log_in(Client(), world.patient_user, mfa=False).get(reverse("messaging:my_messages"))
+    assert unread_from_care_team(world.own_patient) == 0
