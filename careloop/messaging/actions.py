@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from careloop.accounts.models import Patient, User
 from careloop.audit.chain import Actor, record
@@ -24,7 +25,7 @@ MAX_BODY = 5000
 
 
 class MessageError(ValueError):
-    """A message that cannot be sent (empty or too long)."""
+    """A message that cannot be sent (empty or too long); its text is translated, as the sender sees it."""
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,9 @@ def do_send_message(patient: Patient, sender: User, role: str, body: str, *, act
     """Store one message in the patient's thread; a patient's words are screened in the same transaction."""
     text = body.strip()
     if not text:
-        raise MessageError("write a message first")
+        raise MessageError(_("Write a message first."))
     if len(text) > MAX_BODY:
-        raise MessageError(f"a message may be at most {MAX_BODY} characters")
+        raise MessageError(_("A message can be at most %(count)d characters long.") % {"count": MAX_BODY})
     with transaction.atomic():
         thread = thread_of(patient)
         message = Message.objects.create(thread=thread, sender=sender, sender_role=role, body=text)

@@ -27,12 +27,16 @@ PATIENT_TEMPLATES = [
     *sorted((REPO / "careloop/measures/templates/measures").glob("check_in*.html")),
     *(REPO / "careloop/safety/templates/safety" / name for name in (
         "my_help.html", "help_block.html", "help_now.html", "my_plan.html", "plan_status.html")),
+    # /me/messages/ and the thread it shares with the care team's page (not clinician_thread.html)
+    *(REPO / "careloop/messaging/templates/messaging" / name for name in ("my_messages.html", "thread.html")),
 ]
 PATIENT_PYTHON = [
     *sorted((REPO / "careloop/patient").glob("*.py")),
     *sorted((REPO / "careloop/interventions").glob("*.py")),
     REPO / "careloop/measures/views.py", REPO / "careloop/measures/meaning.py", REPO / "careloop/safety/plan.py",
     REPO / "careloop/safety/templatetags/safety.py",
+    # the patient's flash and the send errors shown on /me/messages/ (views.py also holds two care-team strings)
+    REPO / "careloop/messaging/views.py", REPO / "careloop/messaging/actions.py",
 ]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "ngettext", "ngettext_lazy", "pgettext", "pgettext_lazy"}
 TEMPLATE_CALL = re.compile(r"\b(n?p?gettext)\((u?'(?:[^'\\]|\\.)*')")
@@ -66,6 +70,7 @@ def patient_msgids() -> set[str]:
 def test_the_collector_finds_strings_from_templates_and_python() -> None:
     found = patient_msgids()
     assert {"Get help now", "Hello, %(name)s", "due now", "Stop using %(stream)s", "Breathe in"} <= found
+    assert {"Write to your care team", "not read yet", "Write a message first."} <= found  # /me/messages/
     assert len(found) > 150
 
 
