@@ -1,0 +1,78 @@
+"""axe on every clinician and administrator page, in English and in Arabic (right to left).
+
+Pages are discovered from the URL configuration: every GET route under /care/, /organisation/ and
+/audit/ that returns HTML, filled with a patient of the clinician's own team. A new staff page is
+checked the day it is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from playwright.sync_api import Browser, Page
+
+from careloop.accounts.models import Membership, Role
+from careloop.demo.totp import current_code
+from tests.conftest import PASSWORD, World
+
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+STAFF_PREFIXES = ("care/", "organisation/", "audit/")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+Patterns = list[URLPattern | URLResolver]
+
+
+def _routes(patterns: Patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _routes(pattern.url_patterns, route, inner)
+        elif pattern.name:
+            yield route, f"{namespace}{pattern.name}"
+
+
+def staff_pages() -> list[tuple[str, set[str]]]:
+    """(route name, its parameters) for every staff GET page that is not a JSON or file endpoint."""
+    pages = []
+    for route, name in _routes(get_resolver().url_patterns):
+        if route.startswith(STAFF_PREFIXES) and not re.search(r"\.(json|jsonl)$|review/$|break-glass/$", route):
+            pages.append((name, set(re.findall(r"<(?:\w+:)?(\w+)>", route))))
+    return sorted(pages)
+
+
+def _url(name: str, params: set[str], world: World) -> str:
+    assert params <= {"patient_id"}, f"{name}: say how to fill {params - {'patient_id'} }"
+    return reverse(name, kwargs={"patient_id": world.own_patient.pk} if params else None)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_staff_page_passes_axe(
+    world: World, live_server: Any, browser: Browser, language: str,
+    browser_log_in: Callable[..., None], serious: Callable[[list[dict[str, Any]]], list[str]],
+    run_axe: Callable[[Page], list[dict[str, Any]]],
+) -> None:
+    Membership.objects.create(user=world.alice, organisation=world.org, role=Role.ADMIN)  # organisation + audit
+    TOTP.activate(world.alice, SECRET)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    browser_log_in(page, live_server.url, "alice@example.org", PASSWORD, current_code(SECRET))
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    problems = {}
+    pages = staff_pages()
+    assert len(pages) >= 10
+    for name, params in pages:
+        page.goto(live_server.url + _url(name, params, world))
+        assert page.locator("html").get_attribute("lang") == language, name
+        found = serious(run_axe(page))
+        if found:
+            problems[name] = found
+    context.close()
+    assert problems == {}
