@@ -185,6 +185,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "login"
 AXES_USERNAME_CALLABLE = "careloop.accounts.lockout.login_name"
+AXES_CLIENT_STR_CALLABLE = "careloop.accounts.lockout.client_label"  # no e-mail addresses in logs
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False

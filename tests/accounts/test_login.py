@@ -133,3 +133,16 @@ def test_a_session_that_skipped_the_challenge_is_ended(world: World) -> None:
     response = client.get(reverse("care:patient_list"))
     assert response.headers["Location"] == reverse("account_login")
     assert "_auth_user_id" not in client.session
+
+
+def test_lock_out_logs_name_no_e_mail_address(
+    world: World, settings: LazySettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = Client()
+    with caplog.at_level("INFO"):
+        for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+            client.post(LOGIN, {"login": "pat@example.org", "password": "wrong password"})
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert "AXES" in text
+    assert "pat@example.org" not in text
+    assert "account:" in text
