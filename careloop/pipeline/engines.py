@@ -19,13 +19,13 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from careloop.pipeline import heart, schemas, sleep
+from careloop.pipeline import accelerometer, heart, phone_use, schemas, sleep
 from careloop.pipeline.coverage import daily_coverage, daily_interval_coverage
 from careloop.pipeline.mobility import daily_mobility
 from careloop.pipeline.places import home_locations
 
 Compute = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
-SORT_KEYS = ("participant_id", "stream", "local_date")
+SORT_KEYS = ("participant_id", "stream", "local_date", "minute")
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,15 @@ SLEEP_COVERAGE = Feature("sleep_coverage", partial(daily_interval_coverage, stre
 DAILY_HEART = Feature("daily_heart", heart.daily_heart, heart.DAILY_HEART)
 HEART_RATE_COVERAGE = Feature(
     "heart_rate_coverage", partial(daily_interval_coverage, stream="heart_rate"), schemas.DAILY_COVERAGE
+)
+MINUTE_ACTIVITY = Feature("minute_activity", accelerometer.minute_activity_counts, accelerometer.MINUTE_ACTIVITY)
+CIRCADIAN_RHYTHM = Feature("circadian_rhythm", accelerometer.circadian_rhythm, accelerometer.CIRCADIAN_RHYTHM)
+ACCELEROMETER_COVERAGE = Feature(
+    "accelerometer_coverage", partial(daily_coverage, stream="accelerometer"), schemas.DAILY_COVERAGE
+)
+DAILY_PHONE_USE = Feature("daily_phone_use", phone_use.daily_phone_use, phone_use.DAILY_PHONE_USE)
+POWER_STATE_COVERAGE = Feature(
+    "power_state_coverage", partial(daily_coverage, stream="power_state"), schemas.DAILY_COVERAGE
 )
 
 

@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from careloop.pipeline import apple_health, engines, heart, schemas
+from careloop.pipeline import apple_health, beiwe_sensors, engines, heart, schemas
 from careloop.pipeline.mobility import daily_mobility
 from tests.pipeline import apple_synthetic, synthetic
 
@@ -59,7 +59,45 @@ def heart_readings() -> pa.Table:
     return schemas.conform(heart.heart_input(apple_streams()), heart.HEART_INPUT)
 
 
+def accelerometer_study() -> pa.Table:
+    """Nine days of one sample per minute for each participant: a daily pattern in UTC hours plus noise."""
+    minutes = pl.datetime_range(
+        dt.datetime(2024, 1, 6, tzinfo=dt.UTC), dt.datetime(2024, 1, 15, tzinfo=dt.UTC), "1m", closed="left", eager=True
+    )
+    frames = [
+        pl.DataFrame({"time": minutes}).select(
+            pl.lit(pid).alias("participant_id"),
+            pl.col("time").dt.cast_time_unit("us"),
+            pl.lit("unknown").alias("accuracy"),
+            pl.lit(0.0).alias("x_g"),
+            (pl.int_range(pl.len()) % 7 / 100).alias("y_g"),
+            (1.0 + (pl.col("time").dt.hour().cast(pl.Float64) + index) % 24 / 50).alias("z_g"),
+        )
+        for index, pid in enumerate(["p1", "p2", "p3"])
+    ]
+    return schemas.conform(pl.concat(frames), beiwe_sensors.ACCELEROMETER_READINGS)
+
+
+def power_state_study() -> pa.Table:
+    """Screen on/off events for three days, one episode spanning UTC midnight and one unmatched on."""
+    rows = []
+    for pid in ["p1", "p2", "p3"]:
+        for day in range(3):
+            base = dt.datetime(2024, 1, 8 + day, tzinfo=dt.UTC)
+            for on_h, off_h in [(7.5, 7.7), (18.2, 18.25), (23.9, 24.3)]:
+                rows.append((pid, base + dt.timedelta(hours=on_h), "Screen turned on"))
+                rows.append((pid, base + dt.timedelta(hours=off_h), "Screen turned off"))
+        rows.append((pid, dt.datetime(2024, 1, 11, 12, tzinfo=dt.UTC), "Unlocked"))
+    frame = pl.DataFrame(rows, schema=["participant_id", "time", "event"], orient="row")
+    return schemas.conform(frame.sort("participant_id", "time"), beiwe_sensors.POWER_STATE_EVENTS)
+
+
 STUDIES: dict[str, Callable[[], pa.Table]] = {
+    "minute_activity": accelerometer_study,
+    "circadian_rhythm": accelerometer_study,
+    "accelerometer_coverage": accelerometer_study,
+    "daily_phone_use": power_state_study,
+    "power_state_coverage": power_state_study,
     "daily_mobility": study,
     "home_locations": study,
     "gps_coverage": study,
@@ -76,6 +114,11 @@ FEATURES = [
     engines.SLEEP_COVERAGE,
     engines.DAILY_HEART,
     engines.HEART_RATE_COVERAGE,
+    engines.MINUTE_ACTIVITY,
+    engines.CIRCADIAN_RHYTHM,
+    engines.ACCELEROMETER_COVERAGE,
+    engines.DAILY_PHONE_USE,
+    engines.POWER_STATE_COVERAGE,
 ]
 
 
