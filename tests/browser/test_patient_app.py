@@ -181,3 +181,15 @@ def test_a_patient_journey_on_a_phone(
     assert data["exercises"][0]["written"]["automatic_thought"] == "سأفقد وظيفتي"
     assert [g["granted"] for g in data["consent_history"]] == [True, False]
     assert browser_problems(page) == []
+
+
+def test_consent_is_withdrawn_with_the_keyboard_alone(world: World, live_server: Any, page: Page) -> None:
+    with_history(world)
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/me/consent/")
+    settle(page)
+    _tab_until(page, "() => document.activeElement.value === 'withdraw'"
+                     " && document.activeElement.textContent.includes('Location')")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Allow Location").first).to_be_visible()
+    assert not allows(world.own_patient, "personalisation", "location")
