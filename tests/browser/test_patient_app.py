@@ -191,5 +191,5 @@ def test_consent_is_withdrawn_with_the_keyboard_alone(world: World, live_server:
     _tab_until(page, "() => document.activeElement.value === 'withdraw'"
                      " && document.activeElement.textContent.includes('Location')")
     page.keyboard.press("Enter")
-    expect(page.get_by_role("button", name="Allow Location").first).to_be_visible()
+    expect(page.get_by_role("button", name="Stop using Location")).to_have_count(0)
     assert not allows(world.own_patient, "personalisation", "location")
