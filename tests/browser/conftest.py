@@ -182,6 +182,17 @@ def run_axe() -> Callable[[Page], list[dict[str, Any]]]:
     return axe_violations
 
 
+def settle(page: Page) -> None:
+    """On a patient page, wait until the service worker has kept its offline copies.
+
+    The live server shares one in-memory SQLite connection between its threads, so a test must not let
+    the worker's background fetches overlap its next request (production has a connection per thread).
+    Staff pages have no worker and return at once.
+    """
+    root = "document.documentElement.dataset"
+    page.wait_for_function(f"() => !{root}.offlineStage || {root}.offlineReady === 'yes'")
+
+
 def log_in_page(page: Page, base_url: str, email: str, password: str, totp_code: str | None = None) -> None:
     """Log in through the real form; with ``totp_code``, pass the MFA challenge too."""
     page.goto(f"{base_url}/accounts/login/")
@@ -193,6 +204,7 @@ def log_in_page(page: Page, base_url: str, email: str, password: str, totp_code:
         page.get_by_label("Code").fill(totp_code)
         page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state()
+    settle(page)
 
 
 def serious_violations(violations: list[dict[str, Any]]) -> list[str]:

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from careloop.measures.models import Response
+from tests.browser.conftest import settle
 from tests.conftest import PASSWORD, World
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -28,8 +29,11 @@ def test_a_patient_completes_a_phq9_and_sees_the_meaning_of_their_score(
     browser_log_in(page, live_server.url, "pat@example.org", PASSWORD)
     page.wait_for_url("**/me/")
     page.get_by_role("link", name="My check-ins").click()
+    page.wait_for_url("**/me/check-ins/")
+    settle(page)
     page.get_by_role("link", name="PHQ-9").click()
     page.get_by_role("heading", name="PHQ-9").wait_for()
+    settle(page)
     assert serious(run_axe(page)) == []
     for number, answer in enumerate(ANSWERS, start=1):
         page.get_by_role("group", name=f"{number}.", exact=False).get_by_label(answer, exact=True).check()
@@ -37,6 +41,7 @@ def test_a_patient_completes_a_phq9_and_sees_the_meaning_of_their_score(
     page.screenshot(path=str(SCREENSHOTS / "patient-phq9-form.png"))
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", name="What your score means").wait_for()
+    settle(page)
     meaning = page.inner_text(".meaning")
     assert "Your score is 8, on a scale from 0 to 27." in meaning
     assert "“Mild” range for depression" in meaning

@@ -14,6 +14,7 @@ from playwright.sync_api import Page
 
 from careloop.demo.totp import current_code
 from careloop.safety.models import RiskAlert
+from tests.browser.conftest import settle
 from tests.care.factories import alert, busy_patient
 from tests.conftest import PASSWORD, World
 
@@ -60,6 +61,7 @@ def test_a_clinician_acknowledges_an_alert_and_messages_the_patient(
 
     browser_log_in(phone_page, live_server.url, "pat@example.org", PASSWORD)
     phone_page.goto(f"{live_server.url}/me/messages/")
+    settle(phone_page)
     phone_page.get_by_text("Thank you for talking today. See you Thursday.").wait_for()
     assert "usually replies within 2 working days" in phone_page.inner_text("main")
     assert serious(run_axe(phone_page)) == []

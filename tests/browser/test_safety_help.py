@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page
 
 from careloop.safety.models import RiskAlert, SafetySettings
+from tests.browser.conftest import settle
 from tests.conftest import PASSWORD, World
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -29,11 +30,13 @@ def test_item9_several_days_shows_crisis_help_and_the_cssrs_screener_first(
     browser_log_in(page, live_server.url, "pat@example.org", PASSWORD)
     page.wait_for_url("**/me/")
     page.goto(f"{live_server.url}/me/check-ins/phq9/")
+    settle(page)
     for number, answer in enumerate(ANSWERS, start=1):
         page.get_by_role("group", name=f"{number}.", exact=False).get_by_label(answer, exact=True).check()
     page.get_by_role("button", name="Send my answers").click()
 
     page.get_by_role("heading", name="Help is here now").wait_for()
+    settle(page)
     screener = page.get_by_role("link", name="Answer the C-SSRS questions now")
     assert screener.get_attribute("href") == "/me/check-ins/cssrs_screener/"
     assert page.get_by_role("link", name="Call 116 123").get_attribute("href") == "tel:116123"
