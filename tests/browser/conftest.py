@@ -14,6 +14,7 @@ is never used. Use these fixtures with pytest-django's `live_server`:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from weakref import WeakKeyDictionary
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread. Django sees that
 # loop and refuses ORM calls from test code (SynchronousOnlyOperation) although nothing runs in a
@@ -131,7 +133,14 @@ def open_watched_page(browser: Browser, **context_options: Any) -> Iterator[Page
     page = context.new_page()
     watch_page(page)
     yield page
+    _let_the_worker_finish(page)
     context.close()
+
+
+def _let_the_worker_finish(page: Page) -> None:
+    """Let a patient page's service worker finish its fetches before the test database is emptied."""
+    with contextlib.suppress(PlaywrightError):  # the test closed the page, or never loaded one of ours
+        settle(page)
 
 
 @pytest.fixture(scope="session")
