@@ -9,16 +9,16 @@ object id must be declared in ``OBJECT_ID_ROUTES`` with how to test it, or this 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from careloop.accounts.models import Patient, User
 from tests.conftest import World, build_world, log_in
+from tests.routes import named_routes
 
 # Routes that take an object id other than a patient id, with the kwargs to fill them.
 OBJECT_ID_ROUTES: dict[str, dict[str, str]] = {
@@ -61,17 +61,7 @@ class Route:
         return "patient_id" in self.params
 
 
-def _walk(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[Route]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, inner)
-        elif pattern.name:
-            params = tuple(re.compile(pattern.pattern.regex.pattern).groupindex)
-            yield Route(f"{namespace}{pattern.name}", params)
-
-
-ROUTES = sorted(set(_walk(get_resolver().url_patterns)), key=lambda route: route.name)
+ROUTES = [Route(route.name, route.params) for route in named_routes()]
 
 
 def test_it_discovers_patient_routes_from_the_url_configuration() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.urls import get_resolver, reverse
+from django.urls import reverse
 from playwright.sync_api import Browser, Page, expect
 
 from careloop.accounts.models import Patient
@@ -25,7 +25,8 @@ from careloop.interventions.models import ExerciseEntry
 from careloop.measures.actions import do_submit_response
 from careloop.measures.models import Response, ResponseSource
 from tests.conftest import PASSWORD, World
-from tests.patient.test_crisis_button import FILL, _walk, patient_routes
+from tests.patient.test_crisis_button import FILL, patient_routes
+from tests.routes import named_routes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SYSTEM = Actor(None, None)
@@ -41,7 +42,7 @@ def page_urls(world: World) -> list[str]:
     client = Client()
     client.force_login(world.patient_user, backend="allauth.account.auth_backends.AuthenticationBackend")
     urls = []
-    patterns = dict(_walk(get_resolver().url_patterns))
+    patterns = {route.name: route.path for route in named_routes()}
     for name in patient_routes():
         kwargs = {param: FILL[param] for param in re.findall(r"<(?:\w+:)?(\w+)>", patterns[name])}
         url = reverse(name, kwargs=kwargs or None)

@@ -8,17 +8,18 @@ checked the day it is added.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from playwright.sync_api import Browser, Page
 
 from careloop.accounts.models import Membership, Role
 from careloop.demo.totp import current_code
 from tests.conftest import PASSWORD, World
+from tests.routes import named_routes
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 STAFF_PREFIXES = ("care/", "organisation/", "audit/")
@@ -26,25 +27,13 @@ STAFF_PREFIXES = ("care/", "organisation/", "audit/")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-Patterns = list[URLPattern | URLResolver]
-
-
-def _routes(patterns: Patterns, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
-    for pattern in patterns:
-        route = prefix + str(pattern.pattern)
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _routes(pattern.url_patterns, route, inner)
-        elif pattern.name:
-            yield route, f"{namespace}{pattern.name}"
-
-
 def staff_pages() -> list[tuple[str, set[str]]]:
     """(route name, its parameters) for every staff GET page that is not a JSON or file endpoint."""
     pages = []
-    for route, name in _routes(get_resolver().url_patterns):
-        if route.startswith(STAFF_PREFIXES) and not re.search(r"\.(json|jsonl)$|review/$|break-glass/$", route):
-            pages.append((name, set(re.findall(r"<(?:\w+:)?(\w+)>", route))))
+    for route in named_routes():
+        not_a_page = re.search(r"\.(json|jsonl)$|review/$|break-glass/$", route.path)
+        if route.path.startswith(STAFF_PREFIXES) and not not_a_page:
+            pages.append((route.name, set(route.params)))
     return sorted(pages)
 
 
