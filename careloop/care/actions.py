@@ -105,6 +105,22 @@ def do_book_appointment(patient: Patient, user: User, starts_at: datetime | None
     return appointment
 
 
+def do_reschedule_appointment(appointment: Appointment, user: User, starts_at: datetime | None, *,
+                              actor: Actor) -> Appointment:
+    """Move a scheduled appointment to a new time; its reminders are re-armed for the new start."""
+    _require_clinician(user, appointment.patient)
+    if starts_at is None:
+        raise CareActionError("give the new date and time of the appointment")
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
+        if locked.status != AppointmentStatus.SCHEDULED:
+            raise CareActionError("only a scheduled appointment can be moved")
+        locked.starts_at = starts_at
+        locked.save(update_fields=["starts_at"])
+        _audit(actor, "appointment.reschedule", locked.patient, f"appointment:{locked.pk}")
+    return locked
+
+
 def do_set_appointment_status(appointment: Appointment, user: User, status: str, *, actor: Actor) -> Appointment:
     _require_clinician(user, appointment.patient)
     if status not in AppointmentStatus.values:

@@ -3,7 +3,9 @@
 Free text is encrypted (``EncryptedTextField``). A psychotherapy note is readable by its author only
 (``queries.notes_visible_to``). A ``Suggestion`` is made by a rule or a model and waits for a clinician:
 nothing in it reaches a patient unless a clinician accepts it, and every decision needs a reason. Each
-suggestion stores its explanation and its provenance (rule id and version, or model version).
+suggestion stores its explanation and its provenance (rule id and version, or model version). An
+``AppointmentReminder`` ties a sent ``measures.Reminder`` to the appointment, offset and start time it was
+for: one per appointment, offset and start, so moving an appointment re-arms its reminders.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import Patient, User
 from careloop.lib.encrypted import EncryptedTextField
+from careloop.measures.models import Reminder
 
 https_only = URLValidator(schemes=["https"], message=_("Enter a video link that starts with https://"))
 
@@ -113,6 +116,31 @@ class Appointment(models.Model):
         return f"appointment {self.pk}"
 
 
+class AppointmentReminderOffset(models.TextChoices):
+    DAY_BEFORE = "day_before", _("The day before")
+    HOUR_BEFORE = "hour_before", _("An hour before")
+
+
+class AppointmentReminder(models.Model):
+    """The reminder sent for one appointment at one offset before one start time."""
+
+    reminder = models.OneToOneField(Reminder, primary_key=True, on_delete=models.CASCADE,
+                                    related_name="appointment_link")
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    offset = models.CharField(max_length=12, choices=AppointmentReminderOffset.choices)
+    starts_at = models.DateTimeField(help_text="the start the reminder was for; a new start re-arms the reminders")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            # Two task runs (or two workers) racing on one appointment store one reminder per offset.
+            models.UniqueConstraint(fields=["appointment", "offset", "starts_at"],
+                                    name="appointmentreminder_once_per_offset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.offset} reminder of appointment {self.appointment_id}"
+
+
 class Provenance(models.TextChoices):
     SELF_REPORT = "self_report", _("Self-report")
     DEVICE = "device", _("Device (passive)")
@@ -151,3 +179,4 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return f"suggestion {self.pk}"
+

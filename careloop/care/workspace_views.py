@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -27,6 +27,7 @@ from careloop.care.actions import (
     CareActionError,
     do_book_appointment,
     do_decide_suggestion,
+    do_reschedule_appointment,
     do_save_goal,
     do_set_appointment_status,
     do_write_note,
@@ -155,22 +156,36 @@ def notes(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     return render(request, "care/notes.html", context, status=400 if error else 200)
 
 
-def _book(request: HttpRequest, user: User, patient: Patient) -> None:
+def _local_datetime(request: HttpRequest, patient: Patient) -> datetime | None:
     raw = request.POST.get("starts_at", "").strip()
     starts = parse_datetime(raw) if raw else None
     if starts is not None and timezone.is_naive(starts):
         starts = timezone.make_aware(starts, patient.zone())  # the form asks for the patient's local time
+    return starts
+
+
+def _book(request: HttpRequest, user: User, patient: Patient) -> None:
     minutes = request.POST.get("minutes", "50")
-    do_book_appointment(patient, user, starts, int(minutes) if minutes.isdigit() else 50,
+    do_book_appointment(patient, user, _local_datetime(request, patient), int(minutes) if minutes.isdigit() else 50,
                         request.POST.get("kind", AppointmentKind.IN_PERSON), request.POST.get("video_url", ""),
                         actor=Actor.from_request(request))
 
 
-def _set_status(request: HttpRequest, user: User, patient: Patient) -> None:
+def _chosen_appointment(request: HttpRequest, patient: Patient) -> Appointment:
     appointment = Appointment.objects.filter(patient=patient, pk=_object_id(request, "appointment")).first()
     if appointment is None:
         raise CareActionError(_("Choose an appointment."))
-    do_set_appointment_status(appointment, user, request.POST.get("status", ""), actor=Actor.from_request(request))
+    return appointment
+
+
+def _set_status(request: HttpRequest, user: User, patient: Patient) -> None:
+    do_set_appointment_status(_chosen_appointment(request, patient), user, request.POST.get("status", ""),
+                              actor=Actor.from_request(request))
+
+
+def _reschedule(request: HttpRequest, user: User, patient: Patient) -> None:
+    do_reschedule_appointment(_chosen_appointment(request, patient), user, _local_datetime(request, patient),
+                              actor=Actor.from_request(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -178,7 +193,8 @@ def _set_status(request: HttpRequest, user: User, patient: Patient) -> None:
 def appointments(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     patient = access_patient(user, patient_id, Purpose.CARE, via=request)
-    error = _run(request, user, patient, {"book": _book, "status": _set_status}) if request.method == "POST" else ""
+    handlers: dict[str, Handler] = {"book": _book, "status": _set_status, "reschedule": _reschedule}
+    error = _run(request, user, patient, handlers) if request.method == "POST" else ""
     if request.method == "POST" and not error:
         return redirect("care:appointments", patient_id=patient.pk)
     context = {"patient": patient, "error": error, "may_act": may_act_on_alerts(user, patient),

@@ -5,7 +5,8 @@ the instrument version that made it, so a later change to a data file never rewr
 ``Episode`` brackets a course of care; its outcome is computed from the first and last scores inside
 it (``queries.py``). A ``Schedule`` says when a check-in is due in the patient's own time zone; due,
 overdue and missed are derived from it at read time (``schedules.py``), never stored by a worker.
-``Reminder`` rows record what the reminder task sent, so it never sends twice for one occurrence.
+``Reminder`` rows record what the reminder task sent (for a check-in occurrence, or for an appointment
+through ``care.AppointmentReminder``), so it never sends twice for one occurrence.
 """
 
 from __future__ import annotations
@@ -135,12 +136,24 @@ class ReminderPolicy(models.Model):
         return f"reminder policy of {self.organisation_id}"
 
 
+class ReminderKind(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in"
+    APPOINTMENT = "appointment", "Appointment"
+
+
 class Reminder(models.Model):
-    """One reminder sent for one occurrence of a schedule, with the channels that carried it."""
+    """One reminder sent to a patient, with the channels that carried it.
+
+    A check-in reminder names its schedule and occurrence (``due_at``); an appointment reminder has no
+    schedule, and ``care.AppointmentReminder`` ties it to its appointment, offset and start time. Every
+    kind counts towards the organisation's daily cap.
+    """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="reminders")
-    due_at = models.DateTimeField(help_text="the occurrence this reminder is for")
+    kind = models.CharField(max_length=12, choices=ReminderKind.choices, default=ReminderKind.CHECK_IN)
+    schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders")
+    due_at = models.DateTimeField(help_text="when the reminder fell due: the check-in occurrence's due time, or "
+                                            "the appointment's start less the reminder's lead")
     sent_at = models.DateTimeField(default=timezone.now)
     channels = models.JSONField(default=list)
     seen_at = models.DateTimeField(null=True, blank=True)
@@ -149,6 +162,11 @@ class Reminder(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # Two task runs (or two workers) racing on one occurrence store one reminder.
             models.UniqueConstraint(fields=["schedule", "due_at"], name="reminder_one_per_occurrence"),
+            models.CheckConstraint(
+                condition=Q(kind=ReminderKind.CHECK_IN, schedule__isnull=False)
+                | Q(kind=ReminderKind.APPOINTMENT, schedule__isnull=True),
+                name="reminder_schedule_only_for_check_ins",
+            ),
         ]
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["patient", "sent_at"], name="reminder_daily_cap_idx"),

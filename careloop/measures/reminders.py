@@ -1,4 +1,4 @@
-"""Check-in reminders: which occurrences to remind about now, and the channels that carry them.
+"""Reminders: which check-in occurrences to remind about now, and the channels that carry any reminder.
 
 A reminder only *adds* a nudge: whether a check-in is due, overdue or missed is derived at read time
 (``schedules.py``) and shown in the app whether or not this ever runs. A run looks at each active
@@ -7,6 +7,9 @@ or two workers), never in the organisation's quiet hours and never more than its
 read in the patient's own time zone. Channels are pluggable: in-app always (the ``Reminder`` row is
 the in-app notice), e-mail through Django's mail, push through a backend interface whose default
 writes to the console. Messages never name the questionnaire or anything else about the patient.
+
+``deliver`` is the one sending path: appointment reminders (``care.appointment_reminders``) store their
+own ``Reminder`` row and hand it to the same function, channels and audit.
 """
 
 from __future__ import annotations
@@ -21,14 +24,15 @@ from typing import Protocol, TextIO
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from careloop.accounts.models import Patient
 from careloop.audit.chain import SYSTEM, record
-from careloop.measures.models import Reminder, ReminderPolicy, Response, Schedule
+from careloop.measures.models import Reminder, ReminderKind, ReminderPolicy, Response, Schedule
 from careloop.measures.queries import schedule_spec
-from careloop.measures.schedules import Occurrence, Status, current_occurrence, start_of_day
+from careloop.measures.schedules import Occurrence, Status, current_occurrence, local_instant, start_of_day
 
 DEFAULT_CHANNELS = ("in_app", "email")
 DEFAULT_PUSH_BACKEND = "careloop.measures.reminders.ConsolePushBackend"
@@ -58,6 +62,23 @@ def in_quiet_hours(local: time, limits: ReminderLimits) -> bool:
     return start <= local < end if start < end else (local >= start or local < end)
 
 
+def quiet_hours_end(now: datetime, patient: Patient, limits: ReminderLimits) -> datetime:
+    """The next moment, at or after ``now``, when the patient's local clock reads the end of quiet hours."""
+    zone = patient.zone()
+    today = now.astimezone(zone).date()
+    end = local_instant(today, limits.quiet_end, zone)
+    return end if end >= now else local_instant(today + timedelta(days=1), limits.quiet_end, zone)
+
+
+def under_daily_cap(patient: Patient, now: datetime, limits: ReminderLimits) -> bool:
+    """Fewer reminders of any kind than the cap so far on the patient's local day."""
+    local = now.astimezone(patient.zone())
+    day_start = start_of_day(local.date(), patient.zone())
+    day_end = start_of_day(local.date() + timedelta(days=1), patient.zone())
+    sent_today = Reminder.objects.filter(patient=patient, sent_at__gte=day_start, sent_at__lt=day_end).count()
+    return sent_today < limits.daily_cap
+
+
 class ReminderSender(Protocol):
     channel: str
 
@@ -72,8 +93,15 @@ class InAppSender:
         return True  # the stored Reminder row is what the app shows
 
 
-def reminder_text() -> tuple[str, str]:
-    """Subject and body: deliberately generic, so a lock screen or shared inbox reveals nothing."""
+def reminder_text(kind: str = ReminderKind.CHECK_IN) -> tuple[str, str]:
+    """Subject and body: deliberately generic, so a lock screen or shared inbox reveals nothing.
+
+    An appointment reminder names no clinician, time, place, kind of visit or video link: the patient
+    opens the app, signed in, to see them.
+    """
+    if kind == ReminderKind.APPOINTMENT:
+        return _("You have an appointment coming up"), _("You have an appointment coming up. Open Careloop to "
+                                                         "see the details.")
     return _("A check-in is waiting for you"), _("You have a check-in waiting in Careloop. Open the app to answer it.")
 
 
@@ -81,9 +109,9 @@ class EmailSender:
     channel = "email"
 
     def send(self, patient: Patient, reminder: Reminder) -> bool:
-        if patient.user is None or not patient.user.email:
+        if patient.user is None or not patient.user.email or not patient.user.is_active:
             return False
-        subject, body = reminder_text()
+        subject, body = reminder_text(reminder.kind)
         try:
             send_mail(subject, body, None, [patient.user.email])
         except (smtplib.SMTPException, OSError):
@@ -115,7 +143,8 @@ class PushSender:
         self.backend: PushBackend = backend or import_string(path)()
 
     def send(self, patient: Patient, reminder: Reminder) -> bool:
-        return patient.user_id is not None and self.backend.push(patient.user_id, *reminder_text())
+        user = patient.user
+        return user is not None and user.is_active and self.backend.push(user.pk, *reminder_text(reminder.kind))
 
 
 SENDERS: dict[str, type[InAppSender | EmailSender | PushSender]] = {
@@ -143,9 +172,19 @@ def remind(schedule: Schedule, now: datetime, senders: Sequence[ReminderSender])
     if occurrence is None or not _waiting(schedule, occurrence, now) or not _may_remind(patient, now):
         return None
     reminder = _claim(schedule, occurrence, now)
-    if reminder is None:
-        return None
-    reminder.channels = [sender.channel for sender in senders if sender.send(patient, reminder)]
+    return None if reminder is None else deliver(reminder, senders)
+
+
+def deliver(reminder: Reminder, senders: Sequence[ReminderSender]) -> Reminder:
+    """Carry a stored reminder through each channel, in the patient's language; keep which carried it; audit.
+
+    The caller stores the row first (unique per occurrence or appointment offset), so a racing run finds
+    it and sends nothing. A channel that cannot reach the patient (no log-in, no e-mail address, an
+    account switched off) or fails is left out; the in-app reminder always stands.
+    """
+    patient = reminder.patient
+    with translation.override(patient.language):
+        reminder.channels = [sender.channel for sender in senders if sender.send(patient, reminder)]
     reminder.save(update_fields=["channels"])
     record(SYSTEM, "reminder.send", organisation_id=patient.organisation_id, patient_id=patient.pk,
            target=f"reminder:{reminder.pk}")
@@ -161,13 +200,8 @@ def _waiting(schedule: Schedule, occurrence: Occurrence, now: datetime) -> bool:
 
 def _may_remind(patient: Patient, now: datetime) -> bool:
     limits = limits_for(patient)
-    local = now.astimezone(patient.zone())
-    if in_quiet_hours(local.time(), limits):
-        return False
-    day_start = start_of_day(local.date(), patient.zone())
-    day_end = start_of_day(local.date() + timedelta(days=1), patient.zone())
-    sent_today = Reminder.objects.filter(patient=patient, sent_at__gte=day_start, sent_at__lt=day_end).count()
-    return sent_today < limits.daily_cap
+    quiet = in_quiet_hours(now.astimezone(patient.zone()).time(), limits)
+    return not quiet and under_daily_cap(patient, now, limits)
 
 
 def _claim(schedule: Schedule, occurrence: Occurrence, now: datetime) -> Reminder | None:

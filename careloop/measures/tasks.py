@@ -1,8 +1,10 @@
 """Background tasks of measures (``django_tasks``): only ever *add* notifications.
 
 ``send_check_in_reminders`` is meant to be enqueued every few minutes (cron or a systemd timer
-running ``careloop remind``). If it never runs, check-ins are still shown as due, overdue or missed,
-because those states are derived at read time.
+running ``careloop remind``). It sends the appointment reminders too (``care.appointment_reminders``),
+through the same channels; the name is kept so queued runs and timers keep working. If it never runs,
+check-ins are still shown as due, overdue or missed, because those states are derived at read time,
+and appointments still show on the patient's page.
 """
 
 from __future__ import annotations
@@ -10,10 +12,15 @@ from __future__ import annotations
 from django.utils import timezone
 from django_tasks import task
 
-from careloop.measures.reminders import send_due_reminders
+from careloop.care.appointment_reminders import send_appointment_reminders
+from careloop.measures.reminders import configured_senders, send_due_reminders
 
 
 @task()
 def send_check_in_reminders() -> int:
-    """Send the reminders due now; returns how many occurrences were reminded about."""
-    return len(send_due_reminders(timezone.now()))
+    """Send the appointment and check-in reminders due now; returns how many reminders were sent.
+
+    Appointment reminders go first: they are not held back by the daily cap but count towards it.
+    """
+    now, senders = timezone.now(), configured_senders()
+    return len(send_appointment_reminders(now, senders)) + len(send_due_reminders(now, senders))

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from careloop.accounts.models import CareTeam, Membership, Patient, Role
 from careloop.demo.builder import PATIENT_COUNT, build_demo, totp_secret_for
-from careloop.demo.people import DEMO_PASSWORD, STAFF
+from careloop.demo.people import DEMO_DOMAIN, DEMO_PASSWORD, STAFF
 from careloop.demo.totp import current_code
 
 
@@ -81,3 +81,33 @@ def test_the_first_build_imports_phone_and_wearable_data_once(settings: LazySett
     assert set(jobs) == {"succeeded"}
     call_command("demo", "--no-serve", "--seed", "5", stdout=io.StringIO())
     assert ImportJob.objects.count() == 4  # an existing demo is not imported again
+
+
+@pytest.mark.django_db
+def test_the_demo_clinician_finds_suggestions_waiting_for_review(settings: LazySettings, tmp_path: Path) -> None:
+    from careloop.care.models import Suggestion, SuggestionState
+
+    settings.CARELOOP_DATA_DIR = tmp_path
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--seed", "5", stdout=out)
+    assert "1 suggestion(s) waiting for review at /care/suggestions/" in out.getvalue()
+    [suggestion] = Suggestion.objects.all()
+    assert (suggestion.rule_id, suggestion.state) == ("sleep_below_baseline", SuggestionState.PENDING)
+    assert suggestion.patient.user is not None
+    assert suggestion.patient.user.email == f"patient00@{DEMO_DOMAIN}"  # the at-risk patient's short nights
+    assert suggestion.explanation.startswith("consider reviewing: sleep ")
+
+    queue = _staff_client(STAFF[0].email, 5).get(reverse("care:suggestions")).content.decode()
+    assert str(suggestion.pk) in queue  # Alex (the demo clinician of the at-risk patient's team) sees it
+    other_team = _staff_client(STAFF[1].email, 5).get(reverse("care:suggestions")).content.decode()
+    assert str(suggestion.pk) not in other_team
+
+    call_command("demo", "--no-serve", "--seed", "5", stdout=io.StringIO())
+    assert Suggestion.objects.count() == 1  # an existing demo files nothing again
+
+
+def _staff_client(email: str, seed: int) -> Client:
+    client = Client()
+    client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": current_code(totp_secret_for(email, seed))})
+    return client

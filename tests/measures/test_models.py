@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from careloop.measures.models import Episode, Reminder, Schedule
+from careloop.measures.models import Episode, Reminder, ReminderKind, Schedule
 from tests.conftest import World
 
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
@@ -50,6 +50,17 @@ def test_one_reminder_per_occurrence(world: World) -> None:
                                        starts_on=date(2025, 1, 1))
     Reminder.objects.create(patient=world.own_patient, schedule=schedule, due_at=START)
     assert refused(lambda: Reminder.objects.create(patient=world.own_patient, schedule=schedule, due_at=START))
+
+
+def test_only_a_check_in_reminder_names_a_schedule(world: World) -> None:
+    schedule = Schedule.objects.create(patient=world.own_patient, instrument_id="phq9", kind="once",
+                                       starts_on=date(2025, 1, 1))
+    patient = world.own_patient
+    assert refused(lambda: Reminder.objects.create(patient=patient, kind=ReminderKind.CHECK_IN, due_at=START))
+    assert refused(lambda: Reminder.objects.create(patient=patient, kind=ReminderKind.APPOINTMENT, schedule=schedule,
+                                                   due_at=START))
+    assert not refused(lambda: Reminder.objects.create(patient=patient, kind=ReminderKind.APPOINTMENT, due_at=START))
+    assert not refused(lambda: Reminder.objects.create(patient=patient, kind=ReminderKind.APPOINTMENT, due_at=START))
 
 
 @pytest.mark.parametrize("model", [Episode, Schedule, Reminder])

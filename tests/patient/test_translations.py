@@ -34,6 +34,7 @@ PATIENT_PYTHON = [
     *sorted((REPO / "careloop/patient").glob("*.py")),
     *sorted((REPO / "careloop/interventions").glob("*.py")),
     REPO / "careloop/measures/views.py", REPO / "careloop/measures/meaning.py", REPO / "careloop/safety/plan.py",
+    REPO / "careloop/measures/reminders.py",  # check-in and appointment reminders, sent in the patient's language
     REPO / "careloop/safety/templatetags/safety.py",
     # the patient's flash and the send errors shown on /me/messages/ (views.py also holds two care-team strings)
     REPO / "careloop/messaging/views.py", REPO / "careloop/messaging/actions.py",

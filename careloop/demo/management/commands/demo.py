@@ -1,4 +1,8 @@
-"""``careloop demo``: build the synthetic organisation, print how to log in, and serve it."""
+"""``careloop demo``: build the synthetic organisation, print how to log in, and serve it.
+
+The first build also imports synthetic phone and watch data for two patients and runs the suggestion
+rules over it, so the clinicians' review queue (/care/suggestions/) is not empty.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from careloop.care.tasks import generate_suggestions
 from careloop.demo.builder import DemoLogins, build_demo
 from careloop.demo.people import DEMO_PASSWORD
 from careloop.demo.totp import current_code
@@ -31,6 +36,10 @@ class Command(BaseCommand):
         if logins.created and not options["no_sensing"]:
             # Apple Health and Beiwe imports for two demo patients, through the real ingest path.
             call_command("demo_sensing", stdout=io.StringIO())
+            # Then the suggestion rules, as `careloop suggest --now` runs them: the at-risk patient's short
+            # nights file one for the review queue (deterministic: the sensor data comes from the seed).
+            filed = generate_suggestions.call()
+            self.stdout.write(f"{filed} suggestion(s) waiting for review at /care/suggestions/")
         self._print(logins, options["address"])
         if not options["no_serve"]:
             call_command("runserver", options["address"], use_reloader=False)

@@ -1,4 +1,4 @@
-"""`careloop remind`: enqueue the check-in reminder task (run it every few minutes from a timer).
+"""`careloop remind`: enqueue the reminder task, check-ins and appointments (run it every few minutes from a timer).
 
 `--now` runs it in this process instead of enqueuing, for a laptop without a worker.
 """
@@ -13,7 +13,7 @@ from careloop.measures.tasks import send_check_in_reminders
 
 
 class Command(BaseCommand):
-    help = "Enqueue (or with --now, run) the check-in reminder task."
+    help = "Enqueue (or with --now, run) the check-in and appointment reminder task."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", action="store_true", help="run in this process instead of enqueuing")
