@@ -14,6 +14,9 @@ The circadian measures are the non-parametric ones of Van Someren EJW, Swaab DF,
 by application of nonparametric methods.* Chronobiol Int 1999;16(4):505–518, and Witting W, Kwa IH,
 Eikelenboom P, Mirmiran M, Swaab DF. *Alterations in the circadian rest-activity rhythm in aging and
 Alzheimer's disease.* Biol Psychiatry 1990;27(6):563–572, computed on hourly means of the minute counts.
+
+Two daily tables feed the app's daily features: `daily_accelerometer` (minutes with samples and their mean
+ENMO per local day) and `daily_circadian_rhythm` (the measures over the trailing window ending each day).
 """
 
 from __future__ import annotations
@@ -54,16 +57,40 @@ CIRCADIAN_RHYTHM = pa.schema(
     ]
 )
 
+DAILY_ACCELEROMETER = pa.schema(
+    [
+        pa.field("participant_id", pa.string(), nullable=False),
+        pa.field("local_date", pa.date32(), nullable=False),
+        pa.field("minutes_with_data", pa.int32(), nullable=False),
+        pa.field("enmo_mean_mg", pa.float64(), nullable=False),
+    ]
+)
+
+DAILY_CIRCADIAN_RHYTHM = pa.schema(
+    [
+        pa.field("participant_id", pa.string(), nullable=False),
+        pa.field("local_date", pa.date32(), nullable=False),
+        pa.field("first_date", pa.date32(), nullable=False),
+        pa.field("days_in_window", pa.int32(), nullable=False),
+        pa.field("valid_days", pa.int32(), nullable=False),
+        pa.field("valid_fraction", pa.float64(), nullable=False),
+        *(CIRCADIAN_RHYTHM.field(name) for name in CIRCADIAN_RHYTHM.names[5:]),
+    ]
+)
+
 HOURS_PER_DAY = 24
+Window = tuple[dt.date, dt.date]
 
 
 @dataclass(frozen=True)
 class CircadianParameters:
     """An hour is valid with ≥ `min_minutes_per_hour` minute counts; a local day is valid when all 24 of its
-    clock hours are; the measures need ≥ `min_valid_days` valid days, else they are null."""
+    clock hours are; the measures need ≥ `min_valid_days` valid days, else they are null. The daily table
+    computes them over the `window_days` local days ending on each day."""
 
     min_valid_days: int = 7
     min_minutes_per_hour: int = 30
+    window_days: int = 14
 
 
 def minute_activity_counts(readings: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame:
@@ -93,14 +120,14 @@ def circadian_rhythm(
     readings: pl.DataFrame,
     participants: pl.DataFrame,
     parameters: CircadianParameters | None = None,
-    window: tuple[dt.date, dt.date] | None = None,
+    window: Window | None = None,
 ) -> pl.DataFrame:
     """CIRCADIAN_RHYTHM: one row per participant over `window` (first and last local date, inclusive; by
     default the participant's whole span of minute counts). See `rhythm_row` for the definitions."""
     parameters = parameters or CircadianParameters()
     minutes = minute_activity_counts(readings, participants)
     if window is not None:
-        minutes = minutes.filter(pl.col("local_date").is_between(window[0], window[1]))
+        minutes = in_window(minutes, window)
     rows = [
         rhythm_row(str(key[0]), part, parameters, window)
         for key, part in minutes.group_by("participant_id", maintain_order=True)
@@ -108,6 +135,49 @@ def circadian_rhythm(
     if not rows:
         return schemas.empty_frame(CIRCADIAN_RHYTHM)
     return pl.DataFrame(rows, schema=schemas.polars_schema(CIRCADIAN_RHYTHM), orient="row").sort("participant_id")
+
+
+def daily_accelerometer(readings: pl.DataFrame, participants: pl.DataFrame) -> pl.DataFrame:
+    """DAILY_ACCELEROMETER: per participant per local day with samples, the minutes with samples and the mean
+    of their minute counts in milli-g (a day's average movement; unsampled minutes are not counted as rest)."""
+    minutes = minute_activity_counts(readings, participants)
+    if minutes.is_empty():
+        return schemas.empty_frame(DAILY_ACCELEROMETER)
+    daily = minutes.group_by("participant_id", "local_date").agg(
+        pl.len().cast(pl.Int32).alias("minutes_with_data"), (pl.col("enmo_g").mean() * 1000).alias("enmo_mean_mg")
+    )
+    return daily.sort("participant_id", "local_date").select(DAILY_ACCELEROMETER.names)
+
+
+def daily_circadian_rhythm(
+    readings: pl.DataFrame, participants: pl.DataFrame, parameters: CircadianParameters | None = None
+) -> pl.DataFrame:
+    """DAILY_CIRCADIAN_RHYTHM: per participant per local day with minute counts, the circadian measures over the
+    trailing window of `window_days` local days ending that day (see `rhythm_row`), and the share of the
+    window's days that were valid."""
+    parameters = parameters or CircadianParameters()
+    minutes = minute_activity_counts(readings, participants)
+    rows = [
+        rhythm_row(str(key[0]), in_window(part, window), parameters, window)
+        for key, part in minutes.group_by("participant_id", maintain_order=True)
+        for window in trailing_windows(part, parameters.window_days)
+    ]
+    if not rows:
+        return schemas.empty_frame(DAILY_CIRCADIAN_RHYTHM)
+    frame = pl.DataFrame(rows, schema=schemas.polars_schema(CIRCADIAN_RHYTHM), orient="row")
+    valid_fraction = (pl.col("valid_days") / pl.col("days_in_window")).alias("valid_fraction")
+    daily = frame.with_columns(pl.col("last_date").alias("local_date"), valid_fraction)
+    return daily.sort("participant_id", "local_date").select(DAILY_CIRCADIAN_RHYTHM.names)
+
+
+def trailing_windows(minutes: pl.DataFrame, days: int) -> list[Window]:
+    """(first, last) local dates of the `days`-day window ending on each local date with minute counts."""
+    ends: list[dt.date] = minutes["local_date"].unique().sort().to_list()
+    return [(end - dt.timedelta(days=days - 1), end) for end in ends]
+
+
+def in_window(minutes: pl.DataFrame, window: Window) -> pl.DataFrame:
+    return minutes.filter(pl.col("local_date").is_between(window[0], window[1]))
 
 
 def valid_hourly_means(minutes: pl.DataFrame, parameters: CircadianParameters) -> pl.DataFrame:
@@ -124,7 +194,7 @@ def rhythm_row(
     participant_id: str,
     minutes: pl.DataFrame,
     parameters: CircadianParameters,
-    window: tuple[dt.date, dt.date] | None,
+    window: Window | None,
 ) -> tuple[object, ...]:
     """The measures for one participant, on the series x_i of hourly means of valid days (N values, mean x̄):
 

@@ -3,9 +3,17 @@
 a time into an explicit Arrow schema; a file that does not match the format fails with
 `beiwe.MalformedFileError` naming the file and the line.
 
-* `accelerometer/*.csv`: `timestamp,UTC time,accuracy,x,y,z` (epoch ms UTC; x, y, z in g, gravity included).
-* `power_state/*.csv`: `timestamp,UTC time,event` (e.g. `Screen turned on`, `Screen turned off`; iOS writes
-  `Unlocked`/`Locked`).
+Layouts, as written by the Beiwe apps (beiwe-android `AccelerometerListener`/`PowerStateListener`, beiwe-ios
+`AccelerometerManager`/`PowerStateManager`) with the server's `UTC time` column added:
+
+* `accelerometer/*.csv`: `timestamp,UTC time,accuracy,x,y,z` on both platforms (epoch ms UTC). iOS writes
+  Core Motion's values in g; Android writes `Sensor.TYPE_ACCELEROMETER` values in m/s². Both include gravity.
+  A file whose mean vector magnitude exceeds `MS2_MEAN_NORM` (5) is taken to be in m/s² and divided by
+  standard gravity, the rule Forest's `oak` applies per bout; each file is one phone's hour, so the rule is
+  applied per file.
+* `power_state/*.csv`: Android `timestamp,UTC time,event` (`Screen turned on`, `Screen turned off`,
+  `Power connected`, `Device shut down signal received`, …); iOS `timestamp,UTC time,event,level` (`Locked`,
+  `Unlocked`, `Charging`, `Unplugged`, `Full`, `PowerUnknown`, with the battery level, which is not kept).
 """
 
 from __future__ import annotations
@@ -40,17 +48,26 @@ POWER_STATE_EVENTS = pa.schema(
     ]
 )
 
+STANDARD_GRAVITY = 9.80665  # m/s² per g
+MS2_MEAN_NORM = 5.0  # a file whose mean |a| is above this is in m/s², not g (1 g ≈ 9.8 m/s²)
+FILE = "_file"
+
 
 @dataclass(frozen=True)
 class StreamFormat:
-    """One Beiwe stream's folder, header, CSV column types, output schema and row check."""
+    """One Beiwe stream's folder, accepted headers (one per platform), CSV column types, the columns every row
+    must fill, output schema and row check (given the file's header)."""
 
     folder: str
-    header: tuple[str, ...]
-    csv_types: dict[str, pl.DataType]
+    headers: tuple[tuple[str, ...], ...]
+    column_types: dict[str, pl.DataType]
+    required: tuple[str, ...]
     schema: pa.Schema
     select: Callable[[pl.DataFrame, str], pl.DataFrame]
-    row_problem: Callable[[list[str]], str | None]
+    row_problem: Callable[[list[str], tuple[str, ...]], str | None]
+
+    def csv_types(self, header: tuple[str, ...]) -> dict[str, pl.DataType]:
+        return {name: self.column_types[name] for name in header}
 
 
 def instant_from_ms() -> pl.Expr:
@@ -59,19 +76,26 @@ def instant_from_ms() -> pl.Expr:
 
 
 def accelerometer_rows(raw: pl.DataFrame, participant_id: str) -> pl.DataFrame:
-    """Beiwe accelerometer columns renamed and typed as ACCELEROMETER_READINGS."""
+    """Beiwe accelerometer columns renamed and typed as ACCELEROMETER_READINGS, in g (see `to_g`)."""
+    scale = to_g()
     return raw.select(
         pl.lit(participant_id, dtype=pl.String).alias("participant_id"),
         instant_from_ms().alias("time"),
         "accuracy",
-        pl.col("x").alias("x_g"),
-        pl.col("y").alias("y_g"),
-        pl.col("z").alias("z_g"),
+        (pl.col("x") * scale).alias("x_g"),
+        (pl.col("y") * scale).alias("y_g"),
+        (pl.col("z") * scale).alias("z_g"),
     )
 
 
+def to_g() -> pl.Expr:
+    """Per file: 1/standard gravity when the file's mean vector magnitude says m/s² (Android), else 1 (g, iOS)."""
+    mean_norm = (pl.col("x") ** 2 + pl.col("y") ** 2 + pl.col("z") ** 2).sqrt().mean().over(FILE)
+    return pl.when(mean_norm > MS2_MEAN_NORM).then(pl.lit(1 / STANDARD_GRAVITY)).otherwise(pl.lit(1.0))
+
+
 def power_state_rows(raw: pl.DataFrame, participant_id: str) -> pl.DataFrame:
-    """Beiwe power-state columns renamed and typed as POWER_STATE_EVENTS."""
+    """Beiwe power-state columns renamed and typed as POWER_STATE_EVENTS (iOS's battery level is dropped)."""
     return raw.select(
         pl.lit(participant_id, dtype=pl.String).alias("participant_id"),
         instant_from_ms().alias("time"),
@@ -87,14 +111,18 @@ def timestamp_problem(value: str) -> str | None:
     return None
 
 
-def accelerometer_problem(row: list[str]) -> str | None:
+def field_count_problem(row: list[str], header: tuple[str, ...]) -> str | None:
+    if len(row) != len(header):
+        return f"expected {len(header)} fields, found {len(row)}"
+    return timestamp_problem(row[0])
+
+
+def accelerometer_problem(row: list[str], header: tuple[str, ...]) -> str | None:
     """Why an accelerometer data row is malformed, or None if it parses."""
-    if len(row) != len(ACCELEROMETER.header):
-        return f"expected {len(ACCELEROMETER.header)} fields, found {len(row)}"
-    problem = timestamp_problem(row[0])
+    problem = field_count_problem(row, header)
     if problem:
         return problem
-    for name, value in zip(ACCELEROMETER.header[3:], row[3:], strict=True):
+    for name, value in zip(header[3:], row[3:], strict=True):
         try:
             float(value)
         except ValueError:
@@ -102,11 +130,9 @@ def accelerometer_problem(row: list[str]) -> str | None:
     return None
 
 
-def power_state_problem(row: list[str]) -> str | None:
+def power_state_problem(row: list[str], header: tuple[str, ...]) -> str | None:
     """Why a power-state data row is malformed, or None if it parses."""
-    if len(row) != len(POWER_STATE.header):
-        return f"expected {len(POWER_STATE.header)} fields, found {len(row)}"
-    problem = timestamp_problem(row[0])
+    problem = field_count_problem(row, header)
     if problem:
         return problem
     if not row[2].strip():
@@ -116,8 +142,8 @@ def power_state_problem(row: list[str]) -> str | None:
 
 ACCELEROMETER = StreamFormat(
     folder="accelerometer",
-    header=("timestamp", "UTC time", "accuracy", "x", "y", "z"),
-    csv_types={
+    headers=(("timestamp", "UTC time", "accuracy", "x", "y", "z"),),
+    column_types={
         "timestamp": pl.Int64(),
         "UTC time": pl.String(),
         "accuracy": pl.String(),
@@ -125,6 +151,7 @@ ACCELEROMETER = StreamFormat(
         "y": pl.Float64(),
         "z": pl.Float64(),
     },
+    required=("timestamp", "x", "y", "z"),
     schema=ACCELEROMETER_READINGS,
     select=accelerometer_rows,
     row_problem=accelerometer_problem,
@@ -132,8 +159,9 @@ ACCELEROMETER = StreamFormat(
 
 POWER_STATE = StreamFormat(
     folder="power_state",
-    header=("timestamp", "UTC time", "event"),
-    csv_types={"timestamp": pl.Int64(), "UTC time": pl.String(), "event": pl.String()},
+    headers=(("timestamp", "UTC time", "event"), ("timestamp", "UTC time", "event", "level")),
+    column_types={"timestamp": pl.Int64(), "UTC time": pl.String(), "event": pl.String(), "level": pl.String()},
+    required=("timestamp", "event"),
     schema=POWER_STATE_EVENTS,
     select=power_state_rows,
     row_problem=power_state_problem,
@@ -185,34 +213,49 @@ def read_participant_power_state(root: Path, participant_id: str, options: Beiwe
 
 
 def read_stream_files(paths: Sequence[Path], participant_id: str, stream: StreamFormat) -> pa.Table:
-    """Parse a batch of one participant's files of one stream."""
+    """Parse a batch of one participant's files of one stream (files of each layout read together)."""
+    by_layout: dict[tuple[str, ...], list[Path]] = {}
     for path in paths:
-        check_header(path, stream.header)
-    if not paths:
+        by_layout.setdefault(layout_of(path, stream.headers), []).append(path)
+    parts = [read_layout(files, header, participant_id, stream) for header, files in by_layout.items()]
+    if not parts:
         return stream.schema.empty_table()
+    return pa.concat_tables(parts)
+
+
+def read_layout(paths: list[Path], header: tuple[str, ...], participant_id: str, stream: StreamFormat) -> pa.Table:
+    """Files sharing one header, parsed together; a short row or an empty required field is located and named
+    (Polars reads both as nulls)."""
     try:
-        raw = pl.scan_csv(list(paths), schema=stream.csv_types, has_header=True).collect()
+        scan = pl.scan_csv(paths, schema=stream.csv_types(header), has_header=True, include_file_paths=FILE)
+        raw = scan.collect()
+        if raw.select(pl.any_horizontal(pl.col(stream.required).is_null()).any()).item():
+            raise pl.exceptions.ComputeError("a required field is missing")
     except (pl.exceptions.PolarsError, OSError) as error:
-        locate_malformed_line(paths, stream.row_problem)
+        locate_malformed_line(paths, header, stream.row_problem)
         raise MalformedFileError(paths[0], 0, f"unreadable batch of {len(paths)} files: {error}") from error
     return schemas.conform(stream.select(raw, participant_id), stream.schema)
 
 
-def check_header(path: Path, expected: tuple[str, ...]) -> None:
-    """Raise MalformedFileError unless the file's first line is the stream's header."""
+def layout_of(path: Path, headers: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """The file's header if it is one the stream accepts; else MalformedFileError at line 1."""
     with path.open(encoding="utf-8", newline="") as handle:
         first = handle.readline().strip()
     header = tuple(field.strip() for field in first.split(","))
-    if header != expected:
-        raise MalformedFileError(path, 1, f"expected header {','.join(expected)!r}, found {first!r}")
+    if header not in headers:
+        expected = " or ".join(repr(",".join(layout)) for layout in headers)
+        raise MalformedFileError(path, 1, f"expected header {expected}, found {first!r}")
+    return header
 
 
-def locate_malformed_line(paths: Sequence[Path], row_problem: Callable[[list[str]], str | None]) -> None:
+def locate_malformed_line(
+    paths: Sequence[Path], header: tuple[str, ...], row_problem: Callable[[list[str], tuple[str, ...]], str | None]
+) -> None:
     """Slow path after a failed batch parse: raise MalformedFileError at the first bad line found."""
     for path in paths:
         with path.open(encoding="utf-8", newline="") as handle:
             for line_number, row in enumerate(csv.reader(handle), start=1):
                 if line_number > 1:
-                    problem = row_problem(row)
+                    problem = row_problem(row, header)
                     if problem:
                         raise MalformedFileError(path, line_number, problem)

@@ -48,6 +48,12 @@ HEART_RATE_COVERAGE = Feature(
 )
 MINUTE_ACTIVITY = Feature("minute_activity", accelerometer.minute_activity_counts, accelerometer.MINUTE_ACTIVITY)
 CIRCADIAN_RHYTHM = Feature("circadian_rhythm", accelerometer.circadian_rhythm, accelerometer.CIRCADIAN_RHYTHM)
+DAILY_ACCELEROMETER = Feature(
+    "daily_accelerometer", accelerometer.daily_accelerometer, accelerometer.DAILY_ACCELEROMETER
+)
+DAILY_CIRCADIAN_RHYTHM = Feature(
+    "daily_circadian_rhythm", accelerometer.daily_circadian_rhythm, accelerometer.DAILY_CIRCADIAN_RHYTHM
+)
 ACCELEROMETER_COVERAGE = Feature(
     "accelerometer_coverage", partial(daily_coverage, stream="accelerometer"), schemas.DAILY_COVERAGE
 )

@@ -27,6 +27,7 @@ DAILY_PHONE_USE = pa.schema(
         pa.field("event_count", pa.int64(), nullable=False),
         pa.field("screen_on_count", pa.int32(), nullable=False),
         pa.field("screen_on_minutes", pa.float64(), nullable=False),
+        pa.field("night_screen_on_minutes", pa.float64(), nullable=False),
         pa.field("capped_episodes", pa.int32(), nullable=False),
         pa.field("first_use_local_h", pa.float64()),
         pa.field("last_use_local_h", pa.float64()),
@@ -38,11 +39,13 @@ ONE_MICROSECOND = pl.duration(microseconds=1)
 
 @dataclass(frozen=True)
 class PhoneUseParameters:
-    """Events that start and end a use episode, and the longest an episode may last without an end event."""
+    """Events that start and end a use episode, the longest an episode may last without an end event, and the
+    local clock hour at which the night (from midnight) ends."""
 
     on_events: tuple[str, ...] = ("Screen turned on", "Unlocked")
     off_events: tuple[str, ...] = ("Screen turned off", "Locked", "Device shut down signal received")
     max_episode_minutes: float = 60.0
+    night_end_hour: int = 6
 
 
 def use_episodes(events: pl.DataFrame, parameters: PhoneUseParameters) -> pl.DataFrame:
@@ -89,6 +92,16 @@ def cut_at_midnight(part: pl.DataFrame, zone: str) -> pl.DataFrame:
     )
 
 
+def with_night_end(pieces: pl.DataFrame, night_end_hour: int) -> pl.DataFrame:
+    """Each piece with `night_end`, the instant of `night_end_hour`:00 local on its day (pieces start at or
+    after local midnight, so the night part of a piece is what lies before it)."""
+    days = pieces.select("timezone", "local_date").unique().iter_rows()
+    bounds = localtime.window_bounds(days, night_end_hour).select(
+        "timezone", "local_date", pl.col("window_end").alias("night_end")
+    )
+    return pieces.join(bounds, on=["timezone", "local_date"], how="left")
+
+
 def clock_hours(instant: pl.Expr, zone: str) -> pl.Expr:
     """Local wall-clock time of day in hours (07:30 is 7.5)."""
     wall = localtime.wall_clock(instant, zone)
@@ -99,7 +112,8 @@ def daily_phone_use(
     events: pl.DataFrame, participants: pl.DataFrame, parameters: PhoneUseParameters | None = None
 ) -> pl.DataFrame:
     """DAILY_PHONE_USE: per participant per local day with events or use, minutes of screen-on time, the
-    number of *on* events (screen-ons/unlocks, counted on the day they happen), episodes that hit the cap
+    number of *on* events (screen-ons/unlocks, counted on the day they happen), screen-on minutes between local
+    midnight and `night_end_hour` (night use), episodes that hit the cap
     (counted on the day they start), and the local clock hour of the first use and of the last use (the end
     of the day's last episode piece; 24.0 when it runs past midnight)."""
     parameters = parameters or PhoneUseParameters()
@@ -113,9 +127,11 @@ def daily_phone_use(
         pl.col("event").is_in(parameters.on_events).sum().cast(pl.Int32).alias("screen_on_count"),
     )
     episodes = localtime.with_timezone(use_episodes(events, parameters), participants)
-    pieces = localtime.per_timezone(episodes, cut_at_midnight)
+    pieces = with_night_end(localtime.per_timezone(episodes, cut_at_midnight), parameters.night_end_hour)
+    night = (pl.min_horizontal("end", "night_end") - pl.col("start")).dt.total_microseconds().clip(lower_bound=0)
     use = pieces.group_by("participant_id", "local_date").agg(
         ((pl.col("end") - pl.col("start")).dt.total_microseconds().sum() / 60_000_000).alias("screen_on_minutes"),
+        (night.sum() / 60_000_000).alias("night_screen_on_minutes"),
         (pl.col("capped") & pl.col("starts_here")).sum().cast(pl.Int32).alias("capped_episodes"),
         pl.col("start_h").min().alias("first_use_local_h"),
         pl.col("end_h").max().alias("last_use_local_h"),
@@ -126,6 +142,7 @@ def daily_phone_use(
             pl.col("event_count").fill_null(0),
             pl.col("screen_on_count").fill_null(0),
             pl.col("screen_on_minutes").fill_null(0.0),
+            pl.col("night_screen_on_minutes").fill_null(0.0),
             pl.col("capped_episodes").fill_null(0),
         )
         .sort("participant_id", "local_date")

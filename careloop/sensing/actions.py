@@ -13,6 +13,7 @@ from pathlib import Path, PurePath
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 
 from careloop.accounts.models import Patient, User
 from careloop.audit.chain import Actor, record
@@ -88,10 +89,20 @@ def do_erase_sensor_data(patient: Patient, *, actor: Actor, consent_stream: str 
 
 
 def delete_daily_features(patient: Patient, streams: Iterable[str] | None) -> None:
+    """Delete the patient's daily features from the streams, and from every feature table that reads them
+    (the heart table's resting rate may rest on sleep rows); all of them when `streams` is None."""
+    from careloop.sensing.features import tables_reading
+
     rows = DailyFeature.objects.filter(patient=patient)
     if streams is not None:
-        rows = rows.filter(source_stream__in=list(streams))
+        chosen = list(streams)
+        rows = rows.filter(Q(source_stream__in=chosen) | Q(feature_table__in=tables_reading(chosen)))
     rows.delete()
+
+
+def delete_table_features(patient: Patient, table: str) -> None:
+    """Delete the patient's daily features of one feature table (a run skipped it for want of consent)."""
+    DailyFeature.objects.filter(patient=patient, feature_table=table).delete()
 
 
 def erase_files(patient_id: str, streams: list[str] | None) -> None:

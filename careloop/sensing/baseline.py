@@ -74,7 +74,7 @@ def nights_below_baseline(
 
 def explanation(feature: str, shortfall: float, window_days: int, nights: int) -> str:
     label = label_of(feature)
-    name = label.label.lower()
+    name = label.label[:1].lower() + label.label[1:]  # keeps abbreviations such as SDNN
     unit = f" {label.unit}" if label.unit else ""
     amount = f"{shortfall:.{max(label.digits, 1)}f}" if label.digits else f"{shortfall:,.0f}"
     period = "nights" if feature.endswith("sleep_hours") else "days"

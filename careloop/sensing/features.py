@@ -1,8 +1,9 @@
-"""Feature runs: for each registered feature table, read the patient's usable rows of its stream from the
+"""Feature runs: for each registered feature table, read the patient's usable rows of its streams from the
 store (consented now, stored after the latest withdrawal), run the pipeline feature on the chosen engine
 (Polars here, Spark on a cluster), keep the patient's local days asked for, and store the result twice:
 the whole Parquet feature table per patient, and the chosen daily values with coverage and provenance as
-`DailyFeature` rows for cheap reads. A stream without consent is skipped and its daily features removed.
+`DailyFeature` rows for cheap reads. A table whose own stream lacks consent is skipped and its daily features
+removed; a further stream it reads (sleep, for the heart table) is used only while that stream is consented.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from careloop.accounts.models import Patient
-from careloop.pipeline import activity, coverage, engines, schemas
-from careloop.sensing.actions import delete_daily_features
+from careloop.pipeline import activity, apple_health, coverage, engines, heart, schemas
+from careloop.pipeline.accelerometer import CircadianParameters
+from careloop.sensing.actions import delete_table_features
 from careloop.sensing.consent import last_withdrawal, may_collect
 from careloop.sensing.models import DailyFeature
 from careloop.sensing.registry import stream
 from careloop.sensing.store import INGESTED_AT, SensorStore, sensor_store
 
 Coverage = Callable[[pl.DataFrame, pl.DataFrame, pl.DataFrame], pl.DataFrame]
+Assemble = Callable[[dict[str, pl.DataFrame]], pl.DataFrame]
 
 
 class Engine(Protocol):
@@ -39,37 +42,70 @@ def coverage_column(name: str) -> Coverage:
     return lambda readings, participants, output: output.select("local_date", pl.col(name).alias("coverage"))
 
 
-def hours_with_records(time_column: str, stream_name: str) -> Coverage:
-    """Coverage as the share of the local day's hours holding at least one record of the stream."""
+def indicator(condition: pl.Expr) -> Coverage:
+    """Coverage 1 on the output rows where `condition` holds, else 0 (for data that comes whole or not at all)."""
+    return lambda readings, participants, output: output.select(
+        "local_date", condition.cast(pl.Float64).alias("coverage")
+    )
+
+
+def records_per_day(time_column: str, stream_name: str, share: pl.Expr, rows: pl.Expr | None) -> Coverage:
+    """Coverage from `pipeline.coverage.daily_coverage` of the stream's records (optionally only `rows`)."""
 
     def compute(readings: pl.DataFrame, participants: pl.DataFrame, output: pl.DataFrame) -> pl.DataFrame:
-        timed = readings.select("participant_id", pl.col(time_column).alias("time"))
+        chosen = readings if rows is None else readings.filter(rows)
+        timed = chosen.select("participant_id", pl.col(time_column).alias("time"))
         daily = coverage.daily_coverage(timed, participants, stream_name)
-        share = pl.col("covered_hours") / (pl.col("day_minutes") / 60)
         return daily.select("local_date", share.clip(0.0, 1.0).alias("coverage"))
 
     return compute
 
 
+def hours_with_records(time_column: str, stream_name: str, rows: pl.Expr | None = None) -> Coverage:
+    """Coverage as the share of the local day's hours holding at least one record of the stream."""
+    return records_per_day(time_column, stream_name, pl.col("covered_hours") / (pl.col("day_minutes") / 60), rows)
+
+
+def minutes_with_records(time_column: str, stream_name: str) -> Coverage:
+    """Coverage as the share of the local day's minutes holding at least one record of the stream."""
+    return records_per_day(time_column, stream_name, pl.col("coverage_fraction"), None)
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
-    """A feature table: the pipeline feature, the stored stream it reads, and its daily values to keep."""
+    """A feature table: the pipeline feature, the stored stream its values come from (its consent and
+    provenance), its daily values to keep and how coverage is measured. Optionally: further streams it reads,
+    how to combine them into the feature's input, and how many local days before the first day asked for it
+    must read (a trailing window)."""
 
     feature: engines.Feature
     stream: str
     daily: dict[str, str]
     coverage: Coverage
+    inputs: tuple[str, ...] = ()
+    assemble: Assemble | None = None
+    lookback_days: int = 0
 
     @property
     def table(self) -> str:
         return self.feature.name
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        return (self.stream, *self.inputs)
+
+    def readings(self, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        return frames[self.stream] if self.assemble is None else self.assemble(frames)
 
 
 FEATURES: dict[str, FeatureSpec] = {}
 
 
 def register_feature(spec: FeatureSpec) -> FeatureSpec:
-    stream(spec.stream)  # the stream must exist
+    for name in spec.streams:
+        stream(name)  # every stream read must exist
+    if spec.inputs and spec.assemble is None:
+        raise ValueError(f"feature table {spec.table!r} reads several streams but does not say how to combine them")
     unknown = set(spec.daily) - set(spec.feature.output_schema.names)
     if unknown:
         raise ValueError(f"feature table {spec.table!r} has no columns {sorted(unknown)}")
@@ -78,8 +114,9 @@ def register_feature(spec: FeatureSpec) -> FeatureSpec:
 
 
 def tables_reading(streams: Iterable[str]) -> list[str]:
+    """Feature tables that read any of the streams (as their own stream or as a further input)."""
     wanted = set(streams)
-    return [spec.table for spec in FEATURES.values() if spec.stream in wanted]
+    return [spec.table for spec in FEATURES.values() if wanted & set(spec.streams)]
 
 
 register_feature(FeatureSpec(
@@ -94,22 +131,51 @@ register_feature(FeatureSpec(
     {"steps": "steps", "active_minutes": "active_minutes"},
     hours_with_records("start", "steps"),
 ))
-def night_recorded(readings: pl.DataFrame, participants: pl.DataFrame, output: pl.DataFrame) -> pl.DataFrame:
-    """Sleep coverage per night: 1 when asleep time was recorded, else 0.
-
-    A sleep export holds whole nights or nothing; the hours of a day without a record are not "unobserved"
-    the way a phone's GPS gaps are, so the share-of-hours measure used for steps does not apply.
-    """
-    recorded = pl.col("total_sleep_h").is_not_null().cast(pl.Float64)
-    return output.select("local_date", recorded.alias("coverage"))
-
-
-# Sleep nights belong to the local date they end on (noon-to-noon windows, careloop/pipeline/sleep.py).
+# Sleep nights belong to the local date they end on (noon-to-noon windows, careloop/pipeline/sleep.py). Coverage
+# is 1 when asleep time was recorded that night, else 0: a sleep export holds whole nights or nothing, so the
+# hours of a day without a record are not "unobserved" the way a phone's GPS gaps are.
 register_feature(FeatureSpec(
     engines.DAILY_SLEEP, "sleep",
     {"total_sleep_h": "total_sleep_hours", "sleep_efficiency": "sleep_efficiency",
      "midpoint_local_h": "sleep_midpoint_h", "sleep_regularity_index": "sleep_regularity_index"},
-    night_recorded,
+    indicator(pl.col("total_sleep_h").is_not_null()),
+))
+
+
+def heart_readings(frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The heart table's input (`pipeline.heart.HEART_INPUT`) from the stored heart-rate, HRV, resting-rate and
+    sleep rows, whichever adapter stored them (Apple Health, Fitbit, Open mHealth)."""
+    return heart.heart_input({apple_health.Stream(name): frame for name, frame in frames.items()})
+
+
+# Resting rate: the device's own value, else the lowest 5-minute mean while asleep (needs the sleep stream,
+# read only while the patient shares sleep). Coverage: share of the local day's hours with a heart-rate sample.
+register_feature(FeatureSpec(
+    engines.DAILY_HEART, "heart_rate",
+    {"resting_hr_bpm": "resting_hr_bpm", "hrv_sdnn_ms": "hrv_sdnn_ms", "heart_rate_mean_bpm": "heart_rate_mean_bpm"},
+    hours_with_records("start", "heart_rate", pl.col("stream") == apple_health.Stream.HEART_RATE.value),
+    inputs=("heart_rate_variability", "resting_heart_rate", "sleep"),
+    assemble=heart_readings,
+))
+# Power-state rows are events, not samples: a day without events may be a day without use, so coverage can
+# only say whether the phone reported that day (1) or not (0); it cannot see an app that stopped mid-day.
+register_feature(FeatureSpec(
+    engines.DAILY_PHONE_USE, "power_state",
+    {"screen_on_minutes": "screen_on_minutes", "screen_on_count": "screen_on_count",
+     "night_screen_on_minutes": "night_screen_on_minutes"},
+    indicator(pl.col("event_count") > 0),
+))
+register_feature(FeatureSpec(
+    engines.DAILY_ACCELEROMETER, "accelerometer", {"enmo_mean_mg": "enmo_mean_mg"},
+    minutes_with_records("time", "accelerometer"),
+))
+# Circadian values on day D describe the window of CircadianParameters.window_days ending on D; coverage is the
+# share of that window's days with all 24 hours sampled (at the default 7 of 14 needed, ≥ 0.5 when not null).
+register_feature(FeatureSpec(
+    engines.DAILY_CIRCADIAN_RHYTHM, "accelerometer",
+    {"interdaily_stability": "interdaily_stability", "intradaily_variability": "intradaily_variability",
+     "relative_amplitude": "relative_amplitude"},
+    coverage_column("valid_fraction"), lookback_days=CircadianParameters().window_days - 1,
 ))
 
 
@@ -132,7 +198,7 @@ def run_features(
     for spec in FEATURES.values():
         consent_stream = stream(spec.stream).consent
         if not may_collect(patient, consent_stream):
-            delete_daily_features(patient, [spec.stream])
+            delete_table_features(patient, spec.table)
             run.skipped[spec.table] = f"no consent for {consent_stream}"
             continue
         saved = run_one(spec, patient, store, (start, end), engine or engines.PolarsEngine())
@@ -147,9 +213,10 @@ DayRange = tuple[dt.date | None, dt.date | None]
 
 
 def run_one(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRange, engine: Engine) -> int | None:
-    readings = usable_rows(spec, patient, store, days)
-    if readings.is_empty():
+    frames = input_rows(spec, patient, store, with_lookback(days, spec.lookback_days))
+    if not has_own_rows(spec, frames):
         return None
+    readings = spec.readings(frames)
     participants = pl.DataFrame({"participant_id": [str(patient.pk)], "timezone": [patient.timezone]})
     table = engine.run(spec.feature, readings.to_arrow(), schemas.conform(participants, schemas.PARTICIPANTS))
     output = within(pl.DataFrame(table), days)
@@ -158,10 +225,30 @@ def run_one(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRa
     return save_daily(patient, spec, output.join(covered, on="local_date", how="left"), days)
 
 
-def usable_rows(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRange) -> pl.DataFrame:
-    """Stored rows of the spec's stream on the UTC dates around the local days, minus withdrawn ones."""
-    stream_spec = stream(spec.stream)
-    table = store.read(stream_spec, str(patient.pk), utc_dates(store, spec.stream, days))
+def input_rows(spec: FeatureSpec, patient: Patient, store: SensorStore, days: DayRange) -> dict[str, pl.DataFrame]:
+    """Usable rows of every stream the spec reads; a further stream the patient does not share reads as empty."""
+    return {
+        name: usable_rows(name, patient, store, days) if may_collect(patient, stream(name).consent)
+        else schemas.empty_frame(stream(name).schema)
+        for name in spec.streams
+    }
+
+
+def has_own_rows(spec: FeatureSpec, frames: dict[str, pl.DataFrame]) -> bool:
+    """Whether any stream under the spec's own consent has rows (sleep alone makes no heart table)."""
+    own = stream(spec.stream).consent
+    return any(not frames[name].is_empty() for name in spec.streams if stream(name).consent == own)
+
+
+def with_lookback(days: DayRange, lookback_days: int) -> DayRange:
+    start, end = days
+    return (start - dt.timedelta(days=lookback_days) if start else None, end)
+
+
+def usable_rows(stream_name: str, patient: Patient, store: SensorStore, days: DayRange) -> pl.DataFrame:
+    """Stored rows of one stream on the UTC dates around the local days, minus withdrawn ones."""
+    stream_spec = stream(stream_name)
+    table = store.read(stream_spec, str(patient.pk), utc_dates(store, stream_name, days))
     frame = pl.DataFrame(table)
     cutoff = last_withdrawal(patient, stream_spec.consent)
     if cutoff is not None:

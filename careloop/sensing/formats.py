@@ -1,7 +1,8 @@
 """Source formats: each reads one upload with a pipeline adapter and yields (stream, Arrow table) batches,
-reporting how much of the input it has read. Apple Health (`export.zip`) and Beiwe (a participant folder,
-or a zip of one) use the pipeline's adapters; Open mHealth JSON uses `omh.py`. Formats without an adapter
-yet (Fitbit, generic CSV) fail their job with a clear message until one is registered here.
+reporting how much of the input it has read. Apple Health (`export.zip`), Beiwe (a participant folder, or a
+zip of one: its `gps/`, `accelerometer/` and `power_state/` files) and Fitbit (an export folder or zip, placed
+in the patient's time zone) use the pipeline's adapters; Open mHealth JSON uses `omh.py`. Generic CSV has no
+mapping input yet, so its jobs fail with a clear message until one is registered here.
 """
 
 from __future__ import annotations
@@ -10,11 +11,17 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, cast
 
-from careloop.pipeline import apple_health, beiwe
+import pyarrow as pa
+
+from careloop.accounts.models import Patient
+from careloop.pipeline import apple_health, beiwe, beiwe_sensors, fitbit
 from careloop.sensing import omh
 from careloop.sensing.registry import FORMATS, Progress, SourceFormat, StreamBatches, register_format
 
@@ -60,36 +67,75 @@ def apple_batches(handle: IO[bytes], size: int, participant_id: str, progress: P
             yield stream.value, table
 
 
+@dataclass(frozen=True)
+class BeiweStream:
+    """A Beiwe data folder read into a stored stream: how to list a participant's files and parse a batch."""
+
+    name: str
+    folder: str
+    files: Callable[[Path, str], list[Path]]
+    read: Callable[[Sequence[Path], str], pa.Table]
+
+
+BEIWE_STREAMS = (
+    BeiweStream("gps", "gps", beiwe.gps_files, beiwe.read_gps_files),
+    *(
+        BeiweStream(
+            name, source.folder, partial(beiwe_sensors.stream_files, stream=source),
+            partial(beiwe_sensors.read_stream_files, stream=source),
+        )
+        for name, source in (("accelerometer", beiwe_sensors.ACCELEROMETER), ("power_state", beiwe_sensors.POWER_STATE))
+    ),
+)
+
+
 def read_beiwe(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
-    """A Beiwe participant folder (holding `gps/`), or a zip of one; progress by files read."""
-    if path.is_dir():
-        yield from beiwe_folder(path, participant_id, progress)
-        return
-    with tempfile.TemporaryDirectory(prefix="careloop-beiwe-") as scratch:
-        yield from beiwe_folder(unpack(path, Path(scratch)), participant_id, progress)
+    """A Beiwe participant folder (holding `gps/`, `accelerometer/` or `power_state/`), or a zip of one."""
+    with unpacked(path, "careloop-beiwe-") as folder:
+        yield from beiwe_folder(folder, participant_id, progress)
 
 
 def beiwe_folder(folder: Path, participant_id: str, progress: Progress) -> StreamBatches:
-    files = beiwe.gps_files(*participant_folder(folder))
-    batch = beiwe.BeiweReadOptions().files_per_batch
-    for start in range(0, len(files), batch):
-        yield "gps", beiwe.read_gps_files(files[start : start + batch], participant_id)
-        progress(min(start + batch, len(files)) / len(files))
+    """Every known stream's files, a bounded batch at a time; progress by files read."""
+    root, name = participant_folder(folder)
+    work = [(source, source.files(root, name)) for source in BEIWE_STREAMS]
+    total, done, batch = max(sum(len(files) for _, files in work), 1), 0, beiwe.BeiweReadOptions().files_per_batch
+    for source, files in work:
+        for start in range(0, len(files), batch):
+            chunk = files[start : start + batch]
+            yield source.name, source.read(chunk, participant_id)
+            done += len(chunk)
+            progress(done / total)
     progress(1.0)
+
+
+def is_participant(folder: Path) -> bool:
+    return any((folder / source.folder).is_dir() for source in BEIWE_STREAMS)
 
 
 def participant_folder(folder: Path) -> tuple[Path, str]:
     """(study root, participant folder name) for a folder that is, or holds exactly one, participant."""
-    if (folder / "gps").is_dir():
+    if is_participant(folder):
         return folder.parent, folder.name
-    candidates = [entry for entry in sorted(folder.iterdir()) if (entry / "gps").is_dir()]
+    candidates = [entry for entry in sorted(folder.iterdir()) if is_participant(entry)]
     if len(candidates) == 1:
         return folder, candidates[0].name
     if not candidates:
         for entry in sorted(folder.iterdir()):
             if entry.is_dir():
                 return participant_folder(entry)
-    raise UnsupportedUploadError("expected one Beiwe participant folder with a gps/ folder inside")
+    folders = ", ".join(f"{source.folder}/" for source in BEIWE_STREAMS)
+    raise UnsupportedUploadError(f"expected one Beiwe participant folder holding {folders} (any of them)")
+
+
+@contextmanager
+def unpacked(path: Path, prefix: str) -> Iterator[Path]:
+    """The folder itself, or a zip unpacked into a scratch folder that is removed afterwards."""
+    if path.is_dir():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        yield unpack(path, Path(scratch))
 
 
 def unpack(path: Path, into: Path) -> Path:
@@ -120,7 +166,15 @@ def not_yet(name: str) -> Iterator[tuple[str, object]]:
 
 
 def read_fitbit(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
-    yield from cast(StreamBatches, not_yet("Fitbit"))
+    """A Fitbit export (folder or zip): steps, heart rate and sleep, legacy wall times placed in the patient's
+    time zone (the export does not carry one)."""
+    zone = Patient.objects.values_list("timezone", flat=True).get(pk=participant_id)
+    with unpacked(path, "careloop-fitbit-") as folder:
+        tables, _report = fitbit.read_fitbit_export(folder, participant_id, zone)
+    for stream, table in tables.items():
+        if table.num_rows:
+            yield stream.value, table
+    progress(1.0)
 
 
 def read_csv(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
@@ -130,7 +184,7 @@ def read_csv(path: Path, participant_id: str, progress: Progress) -> StreamBatch
 register_format(SourceFormat("apple_health", "Apple Health export.zip", read_apple_health, ".zip"))
 register_format(SourceFormat("beiwe", "Beiwe participant folder (zip)", read_beiwe, ".zip"))
 register_format(SourceFormat("omh", "Open mHealth data points (JSON)", read_omh, ".json"))
-register_format(SourceFormat("fitbit", "Fitbit export (not available yet)", read_fitbit, ".zip"))
+register_format(SourceFormat("fitbit", "Fitbit export (zip)", read_fitbit, ".zip"))
 register_format(SourceFormat("csv", "Generic CSV (not available yet)", read_csv, ".csv"))
 
 

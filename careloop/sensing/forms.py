@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.sensing.registry import FORMATS
 
-UPLOADABLE = ("apple_health", "beiwe", "omh")
+UPLOADABLE = ("apple_health", "beiwe", "fitbit", "omh")
 
 
 class UploadForm(forms.Form):

@@ -111,4 +111,4 @@ def readable(error: Exception, upload_root: str) -> str:
     return message.replace(upload_root + "/", "") if upload_root else message
 
 
-SCRATCH_FOLDER = re.compile(r"\S*/careloop-beiwe-[^/\s]+/")
+SCRATCH_FOLDER = re.compile(r"\S*/careloop-(?:beiwe|fitbit)-[^/\s]+/")

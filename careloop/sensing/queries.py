@@ -11,11 +11,15 @@ from typing import Any
 from django.utils import timezone
 
 from careloop.accounts.models import Patient
+from careloop.pipeline.accelerometer import CircadianParameters
+from careloop.pipeline.phone_use import PhoneUseParameters
 from careloop.sensing.models import DailyFeature, ImportJob
 
 OVERVIEW_DAYS = 14
 RECENT_JOBS = 20
 LOW_COVERAGE = 0.5
+RHYTHM_WINDOW_DAYS = CircadianParameters().window_days
+NIGHT_END_HOUR = PhoneUseParameters().night_end_hour
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,16 @@ LABELS = {
     "radius_of_gyration_km": FeatureLabel("Radius of gyration", "km", 1),
     "significant_place_count": FeatureLabel("Places visited", "", 0),
     "location_entropy": FeatureLabel("Location entropy", "", 2),
+    "resting_hr_bpm": FeatureLabel("Resting heart rate", "bpm", 0),
+    "hrv_sdnn_ms": FeatureLabel("Heart rate variability (SDNN)", "ms", 0),
+    "heart_rate_mean_bpm": FeatureLabel("Mean heart rate", "bpm", 0),
+    "enmo_mean_mg": FeatureLabel("Movement (mean ENMO)", "mg", 1),
+    "interdaily_stability": FeatureLabel(f"Interdaily stability ({RHYTHM_WINDOW_DAYS}-day)", "", 2),
+    "intradaily_variability": FeatureLabel(f"Intradaily variability ({RHYTHM_WINDOW_DAYS}-day)", "", 2),
+    "relative_amplitude": FeatureLabel(f"Relative amplitude ({RHYTHM_WINDOW_DAYS}-day)", "", 2),
+    "screen_on_minutes": FeatureLabel("Screen-on time", "min", 0),
+    "screen_on_count": FeatureLabel("Screen-ons and unlocks", "", 0),
+    "night_screen_on_minutes": FeatureLabel(f"Night screen time (00:00–{NIGHT_END_HOUR:02d}:00)", "min", 0),
 }
 
 

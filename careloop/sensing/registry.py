@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from careloop.consent.models import Stream as ConsentStream
-from careloop.pipeline import apple_health, schemas
+from careloop.pipeline import apple_health, beiwe_sensors, schemas
 
 Progress = Callable[[float], None]
 StreamBatches = Iterator[tuple[str, pa.Table]]
@@ -81,6 +81,13 @@ def interval_keys(schema: pa.Schema) -> tuple[str, ...]:
 
 
 register_stream(StreamSpec("gps", schemas.GPS_READINGS, "time", ("time",), ConsentStream.LOCATION))
+register_stream(StreamSpec(
+    "accelerometer", beiwe_sensors.ACCELEROMETER_READINGS, "time", ("time", "x_g", "y_g", "z_g"),
+    ConsentStream.ACCELEROMETER,
+))
+register_stream(StreamSpec(
+    "power_state", beiwe_sensors.POWER_STATE_EVENTS, "time", ("time", "event"), ConsentStream.PHONE_USE,
+))
 APPLE_CONSENT = {
     apple_health.Stream.STEPS: ConsentStream.STEPS,
     apple_health.Stream.WORKOUTS: ConsentStream.STEPS,

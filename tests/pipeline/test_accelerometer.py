@@ -131,3 +131,42 @@ def test_variability_never_takes_a_difference_across_an_invalid_day() -> None:
     row = accelerometer.circadian_rhythm(frame, NEW_YORK, parameters).row(0, named=True)
     pairs = 6 * 23 + 4  # hours within the six valid days, and midnights 0→1, 1→2, 4→5, 5→6
     assert row["intradaily_variability"] == pytest.approx((12 / pairs) / 0.25)
+
+
+def test_daily_accelerometer_is_the_mean_minute_count_in_milli_g_over_sampled_minutes() -> None:
+    frame = samples(2, lambda _day, hour: 0.1 if 8 <= hour < 20 else 0.0, skip_hours=frozenset({(1, 0), (1, 1)}))
+    table = accelerometer.daily_accelerometer(frame, NEW_YORK)
+    assert table.columns == accelerometer.DAILY_ACCELEROMETER.names
+    assert table["local_date"].to_list() == [FIRST_DAY, FIRST_DAY + dt.timedelta(days=1)]
+    assert table["minutes_with_data"].to_list() == [1440, 1320]
+    assert table["enmo_mean_mg"].to_list() == pytest.approx([50.0, 100.0 * 720 / 1320])
+
+
+def test_daily_circadian_rhythm_uses_the_trailing_window_ending_each_day() -> None:
+    """A 12-hour square wave: IS 1, RA 1, and IV = 2d·0.01 / (24d − 1) / 0.0025 over d consecutive valid days."""
+    frame = samples(9, lambda _day, hour: 0.1 if 8 <= hour < 20 else 0.0, skip_hours=frozenset({(8, 3)}))
+    table = accelerometer.daily_circadian_rhythm(frame, NEW_YORK, accelerometer.CircadianParameters(window_days=7))
+    assert table.columns == accelerometer.DAILY_CIRCADIAN_RHYTHM.names
+    rows = by_day(table)
+    assert [rows[day]["valid_days"] for day in range(9)] == [1, 2, 3, 4, 5, 6, 7, 7, 6]
+    assert rows[5]["interdaily_stability"] is None
+    seventh = rows[6]
+    assert (seventh["first_date"], seventh["days_in_window"], seventh["valid_fraction"]) == (FIRST_DAY, 7, 1.0)
+    assert seventh["interdaily_stability"] == pytest.approx(1.0)
+    assert seventh["intradaily_variability"] == pytest.approx(8 * 7 / (24 * 7 - 1))
+    assert seventh["relative_amplitude"] == pytest.approx(1.0)
+    assert (seventh["l5_start_hour"], seventh["m10_start_hour"]) == (0, 8)
+    assert rows[8]["valid_fraction"] == pytest.approx(6 / 7)
+    assert rows[8]["interdaily_stability"] is None  # day 8 lacks an hour: six valid days in its window
+
+
+def by_day(table: pl.DataFrame) -> dict[int, dict[str, object]]:
+    return {(row["local_date"] - FIRST_DAY).days: row for row in table.iter_rows(named=True)}
+
+
+def test_no_samples_gives_empty_daily_tables() -> None:
+    empty = schemas.empty_frame(beiwe_sensors.ACCELEROMETER_READINGS)
+    assert accelerometer.daily_accelerometer(empty, NEW_YORK).columns == accelerometer.DAILY_ACCELEROMETER.names
+    daily_rhythm = accelerometer.daily_circadian_rhythm(empty, NEW_YORK)
+    assert daily_rhythm.columns == accelerometer.DAILY_CIRCADIAN_RHYTHM.names
+    assert daily_rhythm.is_empty()

@@ -95,6 +95,8 @@ def power_state_study() -> pa.Table:
 STUDIES: dict[str, Callable[[], pa.Table]] = {
     "minute_activity": accelerometer_study,
     "circadian_rhythm": accelerometer_study,
+    "daily_accelerometer": accelerometer_study,
+    "daily_circadian_rhythm": accelerometer_study,
     "accelerometer_coverage": accelerometer_study,
     "daily_phone_use": power_state_study,
     "power_state_coverage": power_state_study,
@@ -116,6 +118,8 @@ FEATURES = [
     engines.HEART_RATE_COVERAGE,
     engines.MINUTE_ACTIVITY,
     engines.CIRCADIAN_RHYTHM,
+    engines.DAILY_ACCELEROMETER,
+    engines.DAILY_CIRCADIAN_RHYTHM,
     engines.ACCELEROMETER_COVERAGE,
     engines.DAILY_PHONE_USE,
     engines.POWER_STATE_COVERAGE,

@@ -106,3 +106,23 @@ def test_days_without_events_get_no_row_and_zone_days_follow_dst() -> None:
 def test_no_events_gives_an_empty_typed_table() -> None:
     empty = schemas.empty_frame(beiwe_sensors.POWER_STATE_EVENTS)
     assert phone_use.daily_phone_use(empty, LONDON).columns == phone_use.DAILY_PHONE_USE.names
+
+
+def test_night_use_is_screen_time_between_local_midnight_and_six() -> None:
+    # Kolkata is UTC+5:30: 20:00–20:45 UTC is 01:30–02:15 local, 00:15–00:45 UTC is 05:45–06:15 local
+    table = by_date(
+        phone_use.daily_phone_use(
+            events(
+                ("2024-01-08T20:00:00", "Unlocked"),
+                ("2024-01-08T20:45:00", "Locked"),
+                ("2024-01-09T00:15:00", "Unlocked"),
+                ("2024-01-09T00:45:00", "Locked"),
+                ("2024-01-09T06:00:00", "Unlocked"),
+                ("2024-01-09T06:10:00", "Locked"),
+            ),
+            KOLKATA,
+        )
+    )
+    row = table[dt.date(2024, 1, 9)]
+    assert row["screen_on_minutes"] == pytest.approx(45 + 30 + 10)
+    assert row["night_screen_on_minutes"] == pytest.approx(45 + 15)

@@ -15,6 +15,11 @@ from careloop.consent.models import ConsentDocument, Purpose
 from careloop.sensing import demo_data
 
 DAYS = demo_data.demo_days("improving", dt.date(2026, 1, 14), count=3)
+# What a feature run reports for the high-resolution tables when the patient shares none of their streams.
+NOT_SHARED_HIGH_RESOLUTION = {
+    "daily_heart": "no consent for heart_rate", "daily_phone_use": "no consent for phone_use",
+    "daily_accelerometer": "no consent for accelerometer", "daily_circadian_rhythm": "no consent for accelerometer",
+}
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from careloop.consent.models import Stream
 from careloop.sensing.models import DailyFeature, ImportJob
 from tests.conftest import World
-from tests.sensing.conftest import Grant
+from tests.sensing.conftest import NOT_SHARED_HIGH_RESOLUTION, Grant
 
 pytestmark = pytest.mark.django_db
 
@@ -85,5 +85,6 @@ def test_features_command_computes_and_reports(
                     "--to", "2026-01-14") == 0
     report = json.loads(capsys.readouterr().out)
     assert report["saved"] == {"daily_mobility": 10}
-    assert report["skipped"] == {"daily_activity": "no consent for steps", "daily_sleep": "no consent for sleep"}
+    assert report["skipped"] == {"daily_activity": "no consent for steps", "daily_sleep": "no consent for sleep",
+                                 **NOT_SHARED_HIGH_RESOLUTION}
     assert DailyFeature.objects.filter(patient=world.own_patient).count() == 10

@@ -21,7 +21,7 @@ from careloop.sensing.models import DailyFeature
 from careloop.sensing.registry import stream
 from careloop.sensing.store import sensor_store
 from tests.conftest import World, log_in
-from tests.sensing.conftest import DAYS, Grant
+from tests.sensing.conftest import DAYS, NOT_SHARED_HIGH_RESOLUTION, Grant
 
 pytestmark = pytest.mark.django_db
 Capture = Callable[..., AbstractContextManager[list[Callable[[], None]]]]
@@ -74,7 +74,8 @@ def test_withdrawal_deletes_the_streams_files_and_features_and_later_runs_skip_i
     assert not DailyFeature.objects.filter(patient=world.own_patient, source_stream="gps").exists()
     assert sensor_store().read(stream("steps"), patient_id).num_rows > 0
     run = run_features(world.own_patient)
-    assert run.skipped == {"daily_mobility": "no consent for location", "daily_sleep": "no consent for sleep"}
+    assert run.skipped == {"daily_mobility": "no consent for location", "daily_sleep": "no consent for sleep",
+                           **NOT_SHARED_HIGH_RESOLUTION}
     assert set(run.saved) == {"daily_activity"}
 
 
@@ -88,7 +89,7 @@ def test_rows_stored_before_a_withdrawal_are_never_used_even_if_files_remain(
     assert sensor_store().read(stream("gps"), str(world.own_patient.pk)).num_rows > 0
     skipped = run_features(world.own_patient).skipped
     assert skipped == {"daily_mobility": "no stored data", "daily_activity": "no consent for steps",
-                       "daily_sleep": "no consent for sleep"}
+                       "daily_sleep": "no consent for sleep", **NOT_SHARED_HIGH_RESOLUTION}
 
 
 def test_features_appear_on_the_clinician_overview_with_coverage(

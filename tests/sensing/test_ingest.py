@@ -43,7 +43,7 @@ def test_rows_of_a_stream_without_consent_are_counted_not_stored(
 ) -> None:
     grant(world.own_patient, Stream.STEPS)
     job = imported(world, "apple_health", apple_export)
-    heart = 3 * 24 * 6
+    heart = 3 * (24 * 6 + 1)  # heart rate every 10 minutes and one HRV reading a day
     sleep = 3 * 5
     assert job.state == JobState.SUCCEEDED
     assert job.rejection_reasons == {"no consent for heart_rate": heart, "no consent for sleep": sleep}

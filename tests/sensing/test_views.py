@@ -60,8 +60,9 @@ def test_the_patient_uploads_their_own_apple_export(
         client.post(reverse("sensing:my_imports"), {"source_format": "apple_health", "upload": upload})
     job = ImportJob.objects.get(patient=world.own_patient)
     assert job.rows_stored == 36
-    assert job.rejection_reasons == {"no consent for heart_rate": 432, "no consent for sleep": 15}
-    assert client.get(reverse("sensing:my_import_status")).json()["jobs"][0]["rejected"] == 447
+    heart = 3 * (24 * 6 + 1)  # heart rate every 10 minutes and one HRV reading a day
+    assert job.rejection_reasons == {"no consent for heart_rate": heart, "no consent for sleep": 15}
+    assert client.get(reverse("sensing:my_import_status")).json()["jobs"][0]["rejected"] == heart + 15
 
 
 def test_a_file_of_the_wrong_kind_is_refused_before_any_job(world: World, client: Client) -> None:

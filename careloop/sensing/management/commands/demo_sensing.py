@@ -1,5 +1,6 @@
 """``careloop demo-sensing``: give the demo's at-risk and one improving patient four weeks of synthetic
-phone and watch data — an Apple Health export.zip and a Beiwe GPS folder each — import both (with the
+phone and watch data — an Apple Health export.zip and a Beiwe folder (GPS, accelerometer and power state; the
+at-risk patient's in the iPhone's layout, the improving one's in Android's) each — import both (with the
 patients' consent for those streams recorded first) and compute their daily features. Refused under
 production, like ``careloop demo``. Running it again stores nothing twice: the counts show duplicates.
 """
@@ -30,7 +31,9 @@ from careloop.sensing.features import run_features
 from careloop.sensing.ingest import run_import
 
 DEMO_PATIENTS = {AT_RISK: f"patient00@{DEMO_DOMAIN}", "improving": f"patient03@{DEMO_DOMAIN}"}
-DEMO_STREAMS = (ConsentStream.LOCATION, ConsentStream.STEPS, ConsentStream.HEART_RATE, ConsentStream.SLEEP)
+DEMO_PLATFORMS = {AT_RISK: "ios", "improving": "android"}
+DEMO_STREAMS = (ConsentStream.LOCATION, ConsentStream.STEPS, ConsentStream.HEART_RATE, ConsentStream.SLEEP,
+                ConsentStream.ACCELEROMETER, ConsentStream.PHONE_USE)
 DEMO_DAYS = 28
 
 
@@ -84,9 +87,16 @@ def import_demo_data(patient: Patient, trajectory: str, seed: int) -> list[dict[
     with tempfile.TemporaryDirectory(prefix="careloop-demo-sensing-") as scratch:
         export, beiwe = Path(scratch) / "export.zip", Path(scratch) / "beiwe" / "participant"
         demo_data.write_apple_export(export, days, patient.timezone)
-        demo_data.write_beiwe_gps(beiwe, days, patient.timezone, seed)
+        write_beiwe(beiwe, days, patient.timezone, DEMO_PLATFORMS[trajectory], seed)
         for source_format, path in (("apple_health", export), ("beiwe", beiwe)):
             job = do_create_import_job(patient, source_format, actor=SYSTEM, created_by=None, source_name=path.name)
             lines.append({"trajectory": trajectory, **run_import(job, path).counts()})
     lines.append({"trajectory": trajectory, "features": run_features(patient).as_dict()})
     return lines
+
+
+def write_beiwe(folder: Path, days: list[demo_data.DemoDay], zone: str, platform: str, seed: int) -> None:
+    """One Beiwe participant folder: GPS, accelerometer and power state in the platform's layout."""
+    demo_data.write_beiwe_gps(folder, days, zone, seed)
+    demo_data.write_beiwe_accelerometer(folder, days, zone, platform, seed)
+    demo_data.write_beiwe_power_state(folder, days, zone, platform)
