@@ -167,6 +167,34 @@ def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """After each database test, every stored caseload fact must equal its live computation.
+
+    The caseload ranks by facts stored per patient and refreshed on every save and delete of their
+    source rows (careloop/care/facts.py). A write that bypasses signals (bulk_create, update, raw SQL)
+    without calling ``facts.refresh`` would leave a clinician's triage order stale; this makes any
+    test that exercises such a write fail. Live-server tests are left out: their server thread may
+    still be answering the browser on the shared test connection; so are tests that end inside a
+    failed transaction (they test refusals), where no query can run.
+    """
+    result = yield
+    from django.db import connection
+
+    if connection.needs_rollback:
+        return result
+    marker = item.get_closest_marker("django_db")
+    uses_db = marker is not None or "db" in getattr(item, "fixturenames", ())
+    if uses_db and not (marker is not None and marker.kwargs.get("transaction")) and (
+            "transactional_db" not in getattr(item, "fixturenames", ())):
+        from careloop.accounts.models import Patient
+        from careloop.care.facts import stale
+
+        outdated = stale(Patient.objects.all())
+        assert not outdated, f"{len(outdated)} patient(s) with stale caseload facts: call careloop.care.facts.refresh"
+    return result
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI every test must run: a skipped test fails the run."""
     import os

@@ -4,11 +4,15 @@ Each row carries the reasons that put it where it is, in plain words: open safet
 then by severity and deadline), reliable deterioration since the start of the open episode, a score in
 the instrument's top band, check-ins overdue or missed, no contact with the care team for
 ``NO_CONTACT_DAYS`` and new referrals. The row's place is its most urgent reason (``Reason.tier``), then
-that reason's own order, then how many reasons it has. Everything is read for the whole gated set in a
-constant number of queries (correlated subqueries on the patient rows, one query for alerts, one for
-schedules), then filtered, sorted and paged in Python. Names are encrypted, so name search runs in
-Python over the already-gated set (decrypting 5,000 names costs about 15 ms; no index of names exists
-to leak). Due, overdue and missed are derived now from the schedules, never stored by a worker.
+that reason's own order, then how many reasons it has.
+
+The whole gated set is read in a constant number of queries: one for the patients with their stored
+facts (``care.facts``: latest scores, first score of the episode, last contact, joining date), one for
+open alerts, one for schedules; then it is filtered, sorted and paged in Python, and only the page
+shown loads more (team names, and the patients named in the alert list). Everything that depends on
+the clock (overdue alerts, due and missed check-ins, days without contact) is derived now, never
+stored. Names are encrypted, so name search runs in Python over the already-gated set (no index of
+names exists to leak).
 """
 
 from __future__ import annotations
@@ -17,37 +21,49 @@ import functools
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import DateTimeField, Max, OuterRef, QuerySet, Subquery
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, TextField, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as mark
 
 from careloop.accounts.models import CareTeamPatient, Patient
-from careloop.care.models import Appointment, AppointmentStatus, ClinicalNote
+from careloop.care.facts import CASELOAD_INSTRUMENTS, COLUMNS, Facts, live_facts
+from careloop.lib.gc_pause import cyclic_gc_paused
 from careloop.measures.instruments_registry import builtin_instruments
-from careloop.measures.models import Episode, Response, Schedule, ScheduleKind
-from careloop.measures.schedules import Occurrence, ScheduleSpec, Status, current_occurrence, parameters_for
-from careloop.messaging.models import Message, SenderRole
+from careloop.measures.models import Response, Schedule, ScheduleKind
+from careloop.measures.schedules import (
+    Occurrence,
+    ScheduleParameters,
+    ScheduleSpec,
+    Status,
+    current_occurrence,
+    parameters_for,
+    restart_date,
+)
 from careloop.safety.models import RiskAlert
 from careloop.safety.queries import AlertRow, alert_row
 from careloop.safety.rules import reliable_change_thresholds
 from careloop.safety.schema import Severity
 
-CASELOAD_INSTRUMENTS = ("phq9", "gad7")  # the NHS Talking Therapies pair every episode measures
+__all__ = ["CASELOAD_INSTRUMENTS", "CaseloadFilters", "CaseloadPage", "caseload_page"]
+
 NO_CONTACT_DAYS = 14
 NEW_REFERRAL_DAYS = 14
 PAGE_SIZE = 50
 ALERTS_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a row sits where it does. Lower tiers come first; ``order`` sorts within a tier."""
+class Reason(NamedTuple):
+    """Why a row sits where it does. Lower tiers come first; ``order`` sorts within a tier.
+
+    Named tuples rather than dataclasses: a caseload of thousands builds tens of thousands of these.
+    """
 
     tier: int
     code: str
@@ -60,8 +76,7 @@ class Reason:
         return _(self.words) % dict(self.params)
 
 
-@dataclass(frozen=True)
-class LatestScore:
+class LatestScore(NamedTuple):
     instrument: str
     name: str
     total: int
@@ -72,21 +87,21 @@ class LatestScore:
 
 @dataclass
 class CaseloadRow:
-    patient: Patient
+    patient_id: uuid.UUID
+    name: str
+    joined_at: datetime
     scores: list[LatestScore] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
     lapsed: list[tuple[str, Status, datetime]] = field(default_factory=list)
     last_contact: datetime | None = None
     reasons: list[Reason] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)  # filled for the rows of the page shown
 
     def sort_key(self) -> tuple[object, ...]:
         if not self.reasons:
-            return (99, (), 0, self.patient.display_name.casefold())
+            return (99, (), 0, self.name.casefold())
         first = self.reasons[0]
-        return (first.tier, first.order, -len(self.reasons), self.patient.display_name.casefold())
-
-    def band_ids(self) -> set[str]:
-        return {score.band for score in self.scores}
+        return (first.tier, first.order, -len(self.reasons), self.name.casefold())
 
 
 @dataclass(frozen=True)
@@ -126,43 +141,10 @@ class CaseloadPage:
     alert_total: int
 
 
-def annotated(patients: QuerySet[Patient]) -> QuerySet[Patient]:
-    """The patients with every per-patient fact the caseload needs, as correlated subqueries."""
-    facts: dict[str, Subquery] = {}
-    for instrument in CASELOAD_INSTRUMENTS:
-        scored = Response.objects.filter(patient=OuterRef("pk"), instrument_id=instrument, total__isnull=False)
-        latest = scored.order_by("-submitted_at")
-        episode_start = Episode.objects.filter(patient=OuterRef("patient_id"), ended_at__isnull=True)
-        since = Subquery(episode_start.values("started_at")[:1])
-        first = scored.filter(submitted_at__gte=since).order_by("submitted_at")
-        facts[f"{instrument}_total"] = Subquery(latest.values("total")[:1])
-        facts[f"{instrument}_first"] = Subquery(first.values("total")[:1])
-    facts.update(_contact_facts())
-    return patients.annotate(**facts)
-
-
-def _contact_facts() -> dict[str, Subquery]:
-    def newest(rows: QuerySet[object], column: str) -> Subquery:  # type: ignore[type-var]
-        return Subquery(rows.order_by().values("patient_id").annotate(m=Max(column)).values("m")[:1],
-                        output_field=DateTimeField())
-
-    return {
-        "last_message": Subquery(
-            Message.objects.filter(thread__patient=OuterRef("pk"), sender_role=SenderRole.CARE_TEAM)
-            .order_by("-sent_at").values("sent_at")[:1]),
-        "last_note": newest(ClinicalNote.objects.filter(patient=OuterRef("pk")), "written_at"),
-        "last_visit": newest(Appointment.objects.filter(patient=OuterRef("pk"), status=AppointmentStatus.ATTENDED),
-                             "starts_at"),
-        "joined_at": newest(CareTeamPatient.objects.filter(patient=OuterRef("pk")), "joined_at"),
-    }
-
-
-def open_alerts_by_patient(patients: QuerySet[Patient], by_id: Mapping[uuid.UUID, Patient],
-                           now: datetime) -> dict[uuid.UUID, list[AlertRow]]:
+def open_alerts_by_patient(patients: QuerySet[Patient], now: datetime) -> dict[uuid.UUID, list[AlertRow]]:
     alerts = RiskAlert.objects.filter(patient__in=patients.values("pk"), resolved_at__isnull=True)
     found: dict[uuid.UUID, list[AlertRow]] = defaultdict(list)
     for alert in alerts:
-        alert.patient = by_id[alert.patient_id]
         found[alert.patient_id].append(alert_row(alert, now))
     return found
 
@@ -171,26 +153,36 @@ def lapsed_check_ins(patients: QuerySet[Patient], zones: dict[uuid.UUID, str],
                      now: datetime) -> dict[uuid.UUID, list[tuple[str, Status, datetime]]]:
     """Each patient's check-ins whose current occurrence is overdue or missed now.
 
-    Schedules that differ only in their id share their occurrence arithmetic (the id only seeds the
-    random kind's minute), so a caseload of thousands of similar schedules computes each shape once.
+    Thousands of schedules share a few cadences: parameters are parsed once per distinct stored text,
+    and each schedule is restarted at its latest date (``restart_date``), so schedules that
+    differ only in when they started compute their current occurrence once. Only the random kind's
+    id matters (it seeds the time of day), so only that kind reads it.
     """
     last = Response.objects.filter(patient=OuterRef("patient_id"), instrument_id=OuterRef("instrument_id"))
     schedules = Schedule.objects.filter(patient__in=patients.values("pk"), active=True).annotate(
+        parameters_text=Cast("parameters", TextField()),
+        seed=Case(When(kind=ScheduleKind.DAILY_RANDOM_IN_WINDOW, then=F("pk")), default=None),
         last_submitted=Subquery(last.order_by("-submitted_at").values("submitted_at")[:1])).values_list(
-        "pk", "patient_id", "instrument_id", "kind", "parameters", "starts_on", "ends_on", "last_submitted")
+        "seed", "patient_id", "instrument_id", "kind", "parameters_text", "starts_on", "ends_on", "last_submitted")
     found: dict[uuid.UUID, list[tuple[str, Status, datetime]]] = defaultdict(list)
-    memo: dict[tuple[object, ...], Occurrence | None] = {}
-    for pk, patient_id, instrument_id, kind, parameters, starts_on, ends_on, submitted in schedules:
-        shape = (str(pk) if kind == ScheduleKind.DAILY_RANDOM_IN_WINDOW else "", kind,
-                 json.dumps(parameters, sort_keys=True), starts_on, ends_on, zones[patient_id])
-        if shape not in memo:
-            spec = ScheduleSpec(str(pk), parameters_for(kind, parameters), starts_on, ends_on, _zone(zones[patient_id]))
-            memo[shape] = current_occurrence(spec, now)
-        occurrence = memo[shape]
+    occurrences: dict[tuple[object, ...], Occurrence | None] = {}
+    todays = {name: now.astimezone(_zone(name)).date() for name in set(zones.values())}
+    for seed, patient_id, instrument_id, kind, parameters, starts_on, ends_on, submitted in schedules:
+        zone, parsed = zones[patient_id], _parameters(kind, parameters)
+        restart = restart_date(parsed, starts_on, ends_on, todays[zone])
+        shape = (seed, kind, parameters, restart, ends_on, zone)
+        if shape not in occurrences:
+            occurrences[shape] = current_occurrence(ScheduleSpec(str(seed), parsed, restart, ends_on, _zone(zone)), now)
+        occurrence = occurrences[shape]
         status = occurrence.status(now, [submitted] if submitted else []) if occurrence else None
         if occurrence is not None and status in (Status.OVERDUE, Status.MISSED):
             found[patient_id].append((instrument_id, status, occurrence.due_at))
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _parameters(kind: str, stored_text: str) -> ScheduleParameters:
+    return parameters_for(kind, json.loads(stored_text))
 
 
 @functools.cache
@@ -198,17 +190,18 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def latest_scores(patient: Patient) -> list[LatestScore]:
+def latest_scores(facts: Facts) -> list[LatestScore]:
     scores = []
-    for instrument_id in CASELOAD_INSTRUMENTS:
-        total = getattr(patient, f"{instrument_id}_total", None)
-        if total is None:
-            continue
-        instrument = builtin_instruments().get(instrument_id)
+    for instrument_id, total, first in facts.scores:
         band, label = band_of(instrument_id, total)
-        scores.append(LatestScore(instrument_id, instrument.name if instrument else instrument_id, total, band, label,
-                                  getattr(patient, f"{instrument_id}_first", None)))
+        scores.append(LatestScore(instrument_id, instrument_name(instrument_id), total, band, label, first))
     return scores
+
+
+@functools.cache
+def instrument_name(instrument_id: str) -> str:
+    instrument = builtin_instruments().get(instrument_id)
+    return instrument.name if instrument else instrument_id
 
 
 @functools.cache
@@ -222,21 +215,25 @@ def band_of(instrument_id: str, total: int) -> tuple[str, str]:
     return (found.band, found.label) if found else ("", "")
 
 
-def last_contact(patient: Patient) -> datetime | None:
-    moments = [getattr(patient, name, None) for name in ("last_message", "last_note", "last_visit")]
-    return max((moment for moment in moments if moment is not None), default=None)
+FACT_LOOKUPS = tuple(f"caseload_facts__{column}" for column in COLUMNS)
 
 
 def build_rows(patients: QuerySet[Patient], now: datetime) -> list[CaseloadRow]:
-    """Every patient of the gated set with its facts and reasons (three queries in all)."""
-    listed = list(annotated(patients))
-    by_id = {patient.pk: patient for patient in listed}
-    alerts = open_alerts_by_patient(patients, by_id, now)
-    lapsed = lapsed_check_ins(patients, {p.pk: p.timezone for p in listed}, now)
+    """Every patient of the gated set with its facts and reasons (three queries in all).
+
+    A patient without stored facts (never refreshed) is computed live, in one more query.
+    """
+    listed = list(patients.values_list("pk", "display_name", "timezone", *FACT_LOOKUPS))
+    facts = {pk: Facts.from_columns(values) for pk, _name, _zone, *values in listed if values[-1] is not None}
+    if len(facts) < len(listed):
+        facts.update(live_facts(patients.filter(caseload_facts__isnull=True)))
+    alerts = open_alerts_by_patient(patients, now)
+    lapsed = lapsed_check_ins(patients, {row[0]: row[2] for row in listed}, now)
     rows = []
-    for patient in listed:
-        row = CaseloadRow(patient, latest_scores(patient), alerts.get(patient.pk, []), lapsed.get(patient.pk, []),
-                          last_contact(patient))
+    for pk, name, *_rest in listed:
+        found = facts[pk]
+        row = CaseloadRow(pk, name, found.joined_at, latest_scores(found), alerts.get(pk, []), lapsed.get(pk, []),
+                          found.last_contact)
         row.reasons = sorted(reasons_for(row, now), key=lambda reason: (reason.tier, reason.order))
         rows.append(row)
     return rows
@@ -271,7 +268,7 @@ def score_reasons(score: LatestScore) -> list[Reason]:
         words = mark("%(name)s reliably worse since the episode began: %(first)s → %(last)s (reliable change "
                    "%(threshold)s)")
         params = (("name", score.name), ("first", first), ("last", score.total), ("threshold", threshold))
-        reasons.append(Reason(2, "deterioration", words, params, (-float(Decimal(score.total - first) / threshold),)))
+        reasons.append(Reason(2, "deterioration", words, params, (-(score.total - first) / float(threshold),)))
     if score.band and score.band == top_band(score.instrument):
         reasons.append(Reason(3, "severe", mark("%(name)s %(total)s: %(band)s"),
                               (("name", score.name), ("total", score.total), ("band", score.band_label)),
@@ -289,15 +286,14 @@ def top_band(instrument_id: str) -> str | None:
 
 
 def lapsed_reason(instrument_id: str, status: Status, due_at: datetime) -> Reason:
-    instrument = builtin_instruments().get(instrument_id)
-    params = (("name", instrument.name if instrument else instrument_id), ("due", f"{due_at:%Y-%m-%d}"))
+    params = (("name", instrument_name(instrument_id)), ("due", f"{due_at:%Y-%m-%d}"))
     words = mark("%(name)s check-in missed (due %(due)s)") if status == Status.MISSED else mark(
         "%(name)s check-in overdue (due %(due)s)")
     return Reason(5, "lapsed", words, params, (due_at.timestamp(),))
 
 
 def contact_reasons(row: CaseloadRow, now: datetime) -> list[Reason]:
-    joined = getattr(row.patient, "joined_at", None) or row.patient.created_at
+    joined = row.joined_at
     contact = row.last_contact
     if joined >= now - timedelta(days=NEW_REFERRAL_DAYS) and (contact is None or contact < joined):
         days = (("days", (now - joined).days),)
@@ -323,7 +319,7 @@ def matches(row: CaseloadRow, filters: CaseloadFilters) -> bool:
         return False
     if filters.band and not _has_band(row, filters):
         return False
-    return not filters.q or filters.q.casefold() in row.patient.display_name.casefold()
+    return not filters.q or filters.q.casefold() in row.name.casefold()
 
 
 def _has_band(row: CaseloadRow, filters: CaseloadFilters) -> bool:
@@ -335,12 +331,14 @@ def caseload_page(patients: QuerySet[Patient], filters: CaseloadFilters, now: da
     """Filter, order and page the gated set; the page's care teams come in one more query."""
     if filters.team is not None:
         patients = patients.filter(care_teams__pk=filters.team)
-    rows = sorted((row for row in build_rows(patients, now) if matches(row, filters)), key=CaseloadRow.sort_key)
+    with cyclic_gc_paused():
+        rows = sorted((row for row in build_rows(patients, now) if matches(row, filters)), key=CaseloadRow.sort_key)
     pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(filters.page, pages)
     shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-    _prefetch_teams(row.patient for row in shown)
     alert_rows = sorted((a for row in rows for a in row.alerts if a.state.status == "open"), key=_alert_urgency)
+    _name_teams(shown)
+    _name_alert_patients(alert_rows[:ALERTS_SHOWN])
     return CaseloadPage(shown, len(rows), page, pages, alert_rows[:ALERTS_SHOWN], len(alert_rows))
 
 
@@ -348,10 +346,18 @@ def _alert_urgency(row: AlertRow) -> tuple[object, ...]:
     return (0 if row.state.overdue else 1, -Severity(row.alert.severity).rank, row.alert.deadline_at)
 
 
-def _prefetch_teams(patients: Iterable[Patient]) -> None:
-    from django.db.models import prefetch_related_objects
+def _name_teams(rows: Sequence[CaseloadRow]) -> None:
+    by_id = {row.patient_id: row for row in rows}
+    memberships = CareTeamPatient.objects.filter(patient_id__in=by_id).order_by("team__name")
+    for patient_id, team_name in memberships.values_list("patient_id", "team__name"):
+        by_id[patient_id].teams.append(team_name)
 
-    prefetch_related_objects(list(patients), "care_teams")
+
+def _name_alert_patients(rows: Sequence[AlertRow]) -> None:
+    """The alert table links and names each alert's patient."""
+    patients = Patient.objects.in_bulk({row.alert.patient_id for row in rows})
+    for row in rows:
+        row.alert.patient = patients[row.alert.patient_id]
 
 
 def band_choices() -> list[tuple[str, str]]:

@@ -152,14 +152,17 @@ def local_dates(spec: ScheduleSpec, first: date, last: date) -> Iterator[date]:
 
 def _cadence(spec: ScheduleSpec) -> tuple[int, date]:
     """Days between occurrences (0: once) and the first local date."""
-    params = spec.parameters
+    return _cadence_from(spec.parameters, spec.starts_on)
+
+
+def _cadence_from(params: ScheduleParameters, starts_on: date) -> tuple[int, date]:
     if isinstance(params, EveryNDays):
-        return params.n, spec.starts_on
+        return params.n, starts_on
     if isinstance(params, WeeklyOnWeekday):
-        return 7, spec.starts_on + timedelta(days=(params.weekday - spec.starts_on.weekday()) % 7)
+        return 7, starts_on + timedelta(days=(params.weekday - starts_on.weekday()) % 7)
     if isinstance(params, DailyRandomInWindow):
-        return 1, spec.starts_on
-    return 0, spec.starts_on
+        return 1, starts_on
+    return 0, starts_on
 
 
 def _within_schedule(spec: ScheduleSpec, day: date) -> bool:
@@ -194,6 +197,20 @@ def _time_of_day(spec: ScheduleSpec, day: date) -> time:
     digest = hashlib.sha256(f"{spec.key}:{day.isoformat()}".encode()).digest()
     minute = start + int.from_bytes(digest[:4], "big") % width
     return time(minute // 60, minute % 60)
+
+
+def restart_date(parameters: ScheduleParameters, starts_on: date, ends_on: date | None, today: date) -> date:
+    """The schedule's latest local date up to ``today`` where that is one of its dates, else ``starts_on``.
+
+    A schedule restarted on that date has the same current occurrence (an occurrence stays open until
+    the next one's date, so the latest date up to today is the open one). Schedules that differ only
+    in when they started thus share one computation: a caseload of thousands computes each cadence once.
+    """
+    step, anchor = _cadence_from(parameters, starts_on)
+    if step == 0 or today < anchor:
+        return starts_on
+    latest = anchor + timedelta(days=(today - anchor).days // step * step)
+    return latest if ends_on is None or latest <= ends_on else starts_on
 
 
 def occurrences_between(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Occurrence]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from careloop.measures.schedules import (
     ScheduleParameterError,
@@ -15,6 +18,7 @@ from careloop.measures.schedules import (
     occurrence_on,
     occurrences_between,
     parameters_for,
+    restart_date,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -138,3 +142,37 @@ class TestStatusAtReadTime:
 def test_bad_parameters_are_refused_naming_the_field(kind: str, params: dict[str, object], message: str) -> None:
     with pytest.raises(ScheduleParameterError, match=message):
         parameters_for(kind, params)
+
+
+KINDS = st.sampled_from([
+    ("every_n_days", {"n": 1}), ("every_n_days", {"n": 7, "at": "21:30"}), ("every_n_days", {"n": 14}),
+    ("weekly_on_weekday", {"weekday": 0}), ("weekly_on_weekday", {"weekday": 6, "at": "00:30"}),
+    ("daily_random_in_window", {"window_start": "18:00", "window_end": "22:00"}),
+    ("once", {"window_days": 3}),
+])
+
+
+NAIVE_FROM, NAIVE_UNTIL = datetime(2024, 1, 1), datetime(2026, 3, 31)  # noqa: DTZ001 hypothesis wants naive bounds
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=KINDS, zone=st.sampled_from([LONDON, NEW_YORK, ZoneInfo("Asia/Kolkata")]),
+       starts_on=st.dates(date(2024, 1, 1), date(2025, 12, 31)), length=st.none() | st.integers(0, 120),
+       now=st.datetimes(NAIVE_FROM, NAIVE_UNTIL, timezones=st.just(UTC)))
+def test_restarting_at_the_latest_date_keeps_the_current_occurrence(
+        kind: tuple[str, dict[str, object]], zone: ZoneInfo, starts_on: date, length: int | None,
+        now: datetime) -> None:
+    ends_on = None if length is None else starts_on + timedelta(days=length)
+    original = spec(kind[0], kind[1], starts_on, zone, ends_on)
+    assert current_occurrence(restarted(original, now), now) == current_occurrence(original, now)
+
+
+def test_schedules_started_on_different_days_share_one_restarted_form() -> None:
+    now = utc(2025, 6, 18, 12)
+    weekly = [spec("every_n_days", {"n": 7}, date(2025, 1, 1) + timedelta(days=7 * k), LONDON) for k in range(20)]
+    assert {restarted(s, now) for s in weekly} == {replace(weekly[0], starts_on=date(2025, 6, 18))}
+
+
+def restarted(original: ScheduleSpec, now: datetime) -> ScheduleSpec:
+    today = now.astimezone(original.zone).date()
+    return replace(original, starts_on=restart_date(original.parameters, original.starts_on, original.ends_on, today))
