@@ -7,10 +7,12 @@ file and its line.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
@@ -98,10 +100,16 @@ def check_mapping(path: Path, mapping: CsvMapping) -> None:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown time zone {mapping.timezone!r} in the CSV mapping") from error
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        header = [name.strip() for name in handle.readline().rstrip("\r\n").split(mapping.separator)]
+        header = csv_header(handle, mapping.separator)
     for column in (mapping.timestamp_column, mapping.value_column):
         if column not in header:
             raise MalformedFileError(path, 1, f"no column {column!r} in the header {header}")
+
+
+def csv_header(handle: TextIO, separator: str) -> list[str]:
+    """The column names on the first line (quoted names unquoted, as Polars reads them); [] for an empty file."""
+    first = handle.readline()
+    return [name.strip() for name in next(csv.reader([first.rstrip("\r\n")], delimiter=separator), [])]
 
 
 def typed_batch(batch: pl.DataFrame, mapping: CsvMapping, participant_id: str, path: Path) -> pl.DataFrame:

@@ -9,6 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterable
 from pathlib import Path, PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -27,13 +28,15 @@ def uploads_dir() -> Path:
 
 
 def do_create_import_job(
-    patient: Patient, source_format: str, *, actor: Actor, created_by: User | None, source_name: str = ""
+    patient: Patient, source_format: str, *, actor: Actor, created_by: User | None, source_name: str = "",
+    column_mapping: dict[str, Any] | None = None,
 ) -> ImportJob:
-    """A queued job for one upload, audited (the audit names the job, never the content)."""
+    """A queued job for one upload, audited (the audit names the job, never the content). A generic CSV's
+    job carries its checked column mapping (`csv_mapping.ColumnMapping` as JSON)."""
     with transaction.atomic():
         job = ImportJob.objects.create(
             patient=patient, source_format=source_format, created_by=created_by,
-            source_name=PurePath(source_name).name[:200],
+            source_name=PurePath(source_name).name[:200], column_mapping=column_mapping or {},
         )
         record(actor, "sensing.import", organisation_id=patient.organisation_id, patient_id=patient.pk,
                purpose="care", target=f"import_job:{job.pk}:{source_format}")
@@ -41,11 +44,12 @@ def do_create_import_job(
 
 
 def do_upload_import(
-    patient: Patient, source_format: str, upload: UploadedFile, *, actor: Actor, created_by: User
+    patient: Patient, source_format: str, upload: UploadedFile, *, actor: Actor, created_by: User,
+    column_mapping: dict[str, Any] | None = None,
 ) -> ImportJob:
     """Stage an uploaded file and enqueue its import once the job row is committed."""
     job = do_create_import_job(patient, source_format, actor=actor, created_by=created_by,
-                               source_name=upload.name or "upload")
+                               source_name=upload.name or "upload", column_mapping=column_mapping)
     staged = stage(upload, job.pk)
     job.upload_path = str(staged)
     job.save(update_fields=["upload_path"])

@@ -1,8 +1,8 @@
 """Source formats: each reads one upload with a pipeline adapter and yields (stream, Arrow table) batches,
 reporting how much of the input it has read. Apple Health (`export.zip`), Beiwe (a participant folder, or a
-zip of one: its `gps/`, `accelerometer/` and `power_state/` files) and Fitbit (an export folder or zip, placed
-in the patient's time zone) use the pipeline's adapters; Open mHealth JSON uses `omh.py`. Generic CSV has no
-mapping input yet, so its jobs fail with a clear message until one is registered here.
+zip of one: its `gps/`, `accelerometer/` and `power_state/` files), Fitbit (an export folder or zip, placed
+in the patient's time zone) and generic CSV (read through the job's column mapping into one stream,
+`csv_mapping.py` and `csv_streams.py`) use the pipeline's adapters; Open mHealth JSON uses `omh.py`.
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ import io
 import json
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import pyarrow as pa
 
 from careloop.accounts.models import Patient
-from careloop.pipeline import apple_health, beiwe, beiwe_sensors, fitbit
+from careloop.pipeline import apple_health, beiwe, beiwe_sensors, fitbit, generic_csv
 from careloop.sensing import omh
-from careloop.sensing.registry import FORMATS, Progress, SourceFormat, StreamBatches, register_format
+from careloop.sensing.csv_mapping import checked_mapping, file_header
+from careloop.sensing.csv_streams import CSV_TARGETS, stream_table
+from careloop.sensing.registry import FORMATS, Progress, Reader, SourceFormat, StreamBatches, register_format
 
 MAX_UNPACKED_BYTES = 8 << 30  # a zip that claims to unpack larger than this is refused (zip bomb)
 
@@ -161,14 +163,10 @@ def read_omh(path: Path, participant_id: str, progress: Progress) -> StreamBatch
     progress(1.0)
 
 
-def not_yet(name: str) -> Iterator[tuple[str, object]]:
-    raise UnsupportedUploadError(f"the {name} adapter is not available yet; no rows were read")
-
-
 def read_fitbit(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
     """A Fitbit export (folder or zip): steps, heart rate and sleep, legacy wall times placed in the patient's
     time zone (the export does not carry one)."""
-    zone = Patient.objects.values_list("timezone", flat=True).get(pk=participant_id)
+    zone = patient_timezone(participant_id)
     with unpacked(path, "careloop-fitbit-") as folder:
         tables, _report = fitbit.read_fitbit_export(folder, participant_id, zone)
     for stream, table in tables.items():
@@ -177,15 +175,38 @@ def read_fitbit(path: Path, participant_id: str, progress: Progress) -> StreamBa
     progress(1.0)
 
 
-def read_csv(path: Path, participant_id: str, progress: Progress) -> StreamBatches:
-    yield from cast(StreamBatches, not_yet("generic CSV"))
+def patient_timezone(participant_id: str) -> str:
+    return Patient.objects.values_list("timezone", flat=True).get(pk=participant_id)
+
+
+def csv_reader(mapping: Mapping[str, Any]) -> Reader:
+    """The generic CSV adapter bound to one job's column mapping (`csv_mapping.ColumnMapping` as JSON)."""
+    return lambda path, participant_id, progress: read_csv(path, participant_id, progress, mapping)
+
+
+def read_csv(path: Path, participant_id: str, progress: Progress, raw: Mapping[str, Any]) -> StreamBatches:
+    """A CSV of timestamped numbers into the mapped stream, in bounded batches; progress by data lines read.
+    The mapping is checked again against the file actually read, before its first row."""
+    mapping = checked_mapping(raw, default_timezone=patient_timezone(participant_id), header=file_header(path))
+    target, lines, done = CSV_TARGETS[mapping.stream], max(data_lines(path), 1), 0
+    for readings in generic_csv.iter_csv(path, mapping.pipeline_mapping(), participant_id):
+        done += readings.num_rows
+        progress(done / lines)
+        yield target.stream, stream_table(readings, target, mapping.unit, mapping.duration_s)
+    progress(1.0)
+
+
+def data_lines(path: Path) -> int:
+    """Lines after the header (one pass over the bytes, cheap next to parsing them)."""
+    with path.open("rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1
 
 
 register_format(SourceFormat("apple_health", "Apple Health export.zip", read_apple_health, ".zip"))
 register_format(SourceFormat("beiwe", "Beiwe participant folder (zip)", read_beiwe, ".zip"))
 register_format(SourceFormat("omh", "Open mHealth data points (JSON)", read_omh, ".json"))
 register_format(SourceFormat("fitbit", "Fitbit export (zip)", read_fitbit, ".zip"))
-register_format(SourceFormat("csv", "Generic CSV (not available yet)", read_csv, ".csv"))
+register_format(SourceFormat("csv", "Generic CSV (map its columns below)", csv_reader({}), ".csv", csv_reader))
 
 
 def source_format(name: str) -> SourceFormat:

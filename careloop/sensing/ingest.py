@@ -21,6 +21,7 @@ from django.utils import timezone
 from careloop.pipeline import apple_health, beiwe
 from careloop.sensing import omh
 from careloop.sensing.consent import may_collect, no_consent_reason
+from careloop.sensing.csv_mapping import MappingError
 from careloop.sensing.formats import UnsupportedUploadError, source_format
 from careloop.sensing.models import ImportJob, JobState
 from careloop.sensing.registry import StreamBatches, StreamSpec, stream
@@ -30,7 +31,7 @@ FUTURE_TOLERANCE = dt.timedelta(days=1)
 FUTURE_REASON = "timestamp in the future"
 INPUT_ERRORS = (
     beiwe.MalformedFileError, apple_health.MalformedExportError, apple_health.NotAnAppleHealthExportError,
-    UnsupportedUploadError, omh.InvalidDataPointsError,
+    UnsupportedUploadError, omh.InvalidDataPointsError, MappingError,
 )
 ProgressHook = Callable[[ImportJob], None]
 
@@ -46,12 +47,13 @@ class Tally:
 def run_import(job: ImportJob, path: Path, on_progress: ProgressHook | None = None) -> ImportJob:
     """Read `path` in the job's format into the store; the job ends succeeded or failed, never raises on input."""
     start(job)
-    batches = source_format(job.source_format).read(path, str(job.patient_id), lambda f: note_progress(job, f))
+    read = source_format(job.source_format).reader(job.column_mapping)
+    batches = read(path, str(job.patient_id), lambda f: note_progress(job, f))
     return run_batches(job, batches, on_progress)
 
 
 def run_batches(job: ImportJob, batches: StreamBatches, on_progress: ProgressHook | None = None) -> ImportJob:
-    tally, store, root = Tally(), sensor_store(), str(Path(job.upload_path).parent) if job.upload_path else ""
+    tally, store = Tally(), sensor_store()
     try:
         for name, table in batches:
             store_batch(job, stream(name), table, store, tally)
@@ -59,7 +61,7 @@ def run_batches(job: ImportJob, batches: StreamBatches, on_progress: ProgressHoo
             if on_progress is not None:
                 on_progress(job)
     except INPUT_ERRORS as error:
-        return finish(job, tally, JobState.FAILED, readable(error, root))
+        return finish(job, tally, JobState.FAILED, readable(error, job))
     return finish(job, tally, JobState.SUCCEEDED, "")
 
 
@@ -105,10 +107,14 @@ def finish(job: ImportJob, tally: Tally, state: str, error: str) -> ImportJob:
     return job
 
 
-def readable(error: Exception, upload_root: str) -> str:
-    """The adapter's message (it names the file and line or element), with staging folders cut away."""
+def readable(error: Exception, job: ImportJob) -> str:
+    """The adapter's message (it names the file and line or element), with staging folders cut away and a
+    staged file (`upload.csv`) called by the name it was uploaded under."""
     message = SCRATCH_FOLDER.sub("", str(error))
-    return message.replace(upload_root + "/", "") if upload_root else message
+    if not job.upload_path:
+        return message
+    message = message.replace(job.upload_path, job.source_name or Path(job.upload_path).name)
+    return message.replace(str(Path(job.upload_path).parent) + "/", "")
 
 
 SCRATCH_FOLDER = re.compile(r"\S*/careloop-(?:beiwe|fitbit)-[^/\s]+/")

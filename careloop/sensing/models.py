@@ -37,6 +37,9 @@ class ImportJob(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="import_jobs")
     source_format = models.CharField(max_length=20, choices=SourceFormat.choices)
     source_name = models.CharField(max_length=200, blank=True, help_text="The uploaded file's base name.")
+    column_mapping = models.JSONField(
+        default=dict, blank=True, help_text="How a generic CSV's columns are read (names, formats, stream, unit)."
+    )
     upload_path = models.CharField(max_length=500, blank=True, help_text="Staged upload, deleted after the run.")
     state = models.CharField(max_length=12, choices=JobState.choices, default=JobState.QUEUED)
     progress = models.FloatField(default=0.0, help_text="Fraction of the input read, 0 to 1.")

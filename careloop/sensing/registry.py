@@ -7,9 +7,10 @@ in `formats.py` / `features.py`; nothing else in the app names a stream.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -19,6 +20,7 @@ from careloop.pipeline import apple_health, beiwe_sensors, schemas
 Progress = Callable[[float], None]
 StreamBatches = Iterator[tuple[str, pa.Table]]
 Reader = Callable[[Path, str, Progress], StreamBatches]
+Configure = Callable[[Mapping[str, Any]], Reader]
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,17 @@ class StreamSpec:
 
 @dataclass(frozen=True)
 class SourceFormat:
-    """An upload format: what it is called, the adapter that reads it and the file it expects."""
+    """An upload format: what it is called, the adapter that reads it and the file it expects. A format read
+    through a column mapping (generic CSV) also has `configure`, which binds its adapter to one job's mapping."""
 
     name: str
     label: str
     read: Reader
     expects: str
+    configure: Configure | None = None
+
+    def reader(self, mapping: Mapping[str, Any]) -> Reader:
+        return self.read if self.configure is None else self.configure(mapping)
 
 
 STREAMS: dict[str, StreamSpec] = {}

@@ -63,10 +63,11 @@ def my_import_status(request: HttpRequest) -> JsonResponse:
 
 
 def imports_page(request: HttpRequest, patient: Patient, status_url: str) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, default_timezone=patient.timezone)
     if request.method == "POST" and form.is_valid():
-        do_upload_import(patient, form.cleaned_data["source_format"], form.cleaned_data["upload"],
-                         actor=Actor.from_request(request), created_by=_user(request))
+        data = form.cleaned_data
+        do_upload_import(patient, data["source_format"], data["upload"], actor=Actor.from_request(request),
+                         created_by=_user(request), column_mapping=data["column_mapping"])
         messages.success(request, _("The file was received; its import is under way."))
         return redirect(request.path)
     context = {"patient": patient, "form": form, "jobs": recent_jobs(patient), "status_url": status_url,
