@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from weakref import WeakKeyDictionary
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+
+from careloop.demo.totp import TOTP_PERIOD_SECONDS, current_code
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread. Django sees that
 # loop and refuses ORM calls from test code (SynchronousOnlyOperation) although nothing runs in a
@@ -202,18 +205,30 @@ def settle(page: Page) -> None:
     page.wait_for_function(f"() => !{root}.offlineStage || {root}.offlineReady === 'yes'")
 
 
-def log_in_page(page: Page, base_url: str, email: str, password: str, totp_code: str | None = None) -> None:
-    """Log in through the real form; with ``totp_code``, pass the MFA challenge too."""
+def log_in_page(page: Page, base_url: str, email: str, password: str, totp_secret: str | None = None) -> None:
+    """Log in through the real form; with ``totp_secret``, pass the MFA challenge too.
+
+    The code is computed when it is typed, not before the pages load, and never in the last seconds of
+    its step: on a loaded machine a code read early had expired by the time it was sent.
+    """
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
-    if totp_code is not None:
+    if totp_secret is not None:
         page.wait_for_url("**/2fa/authenticate/")
-        page.get_by_label("Code").fill(totp_code)
+        page.get_by_label("Code").fill(fresh_code(totp_secret))
         page.get_by_role("button", name="Sign In").click()
     page.wait_for_load_state()
     settle(page)
+
+
+def fresh_code(secret: str, margin_s: float = 5.0) -> str:
+    """The current TOTP code, waiting for the next step if this one ends within ``margin_s`` seconds."""
+    left = TOTP_PERIOD_SECONDS - time.time() % TOTP_PERIOD_SECONDS
+    if left < margin_s:
+        time.sleep(left + 0.1)
+    return current_code(secret)
 
 
 def serious_violations(violations: list[dict[str, Any]]) -> list[str]:
@@ -223,7 +238,7 @@ def serious_violations(violations: list[dict[str, Any]]) -> list[str]:
 
 @pytest.fixture
 def browser_log_in() -> Callable[..., None]:
-    """`browser_log_in(page, live_server.url, email, password, totp_code=None)`."""
+    """`browser_log_in(page, live_server.url, email, password, totp_secret=None)`."""
     return log_in_page
 
 

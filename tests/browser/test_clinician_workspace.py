@@ -12,7 +12,6 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 from playwright.sync_api import Page
 
-from careloop.demo.totp import current_code
 from careloop.safety.models import RiskAlert
 from tests.browser.conftest import settle
 from tests.care.factories import alert, busy_patient
@@ -32,7 +31,7 @@ def test_a_clinician_acknowledges_an_alert_and_messages_the_patient(
     busy_patient(world.org, world.team_a, "Busy Juniper", timezone.now())
     alert(world.own_patient, "moderate", opened=timezone.now(), deadline=timezone.now() + timedelta(hours=8))
     TOTP.activate(world.alice, SECRET)
-    browser_log_in(page, live_server.url, "alice@example.org", PASSWORD, current_code(SECRET))
+    browser_log_in(page, live_server.url, "alice@example.org", PASSWORD, SECRET)
     page.wait_for_url("**/care/patients/")
     assert "Amber alert open: respond by" in page.inner_text("main")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -74,7 +73,7 @@ def test_the_timeline_draws_its_charts_under_the_strict_policy(
 ) -> None:
     patient = busy_patient(world.org, world.team_a, "Busy Kale", timezone.now())
     TOTP.activate(world.alice, SECRET)
-    browser_log_in(page, live_server.url, "alice@example.org", PASSWORD, current_code(SECRET))
+    browser_log_in(page, live_server.url, "alice@example.org", PASSWORD, SECRET)
     page.goto(f"{live_server.url}/care/patients/{patient.pk}/timeline/")
     page.wait_for_function("() => typeof Chart !== 'undefined' && Chart.getChart('chart-phq9') !== undefined")
     painted = page.evaluate(
