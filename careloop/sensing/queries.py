@@ -1,5 +1,6 @@
-"""Reads for pages: a patient's recent daily features as a day × feature table with coverage (one query),
-and their import jobs. Callers have already passed the access gate; these take the Patient it returned.
+"""Reads for pages: a patient's recent daily features as day × feature tables with coverage, one table per
+feature table of the pipeline (one query), and their import jobs. Callers have already passed the access
+gate; these take the Patient it returned.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import Patient
 from careloop.pipeline.accelerometer import CircadianParameters
@@ -69,32 +71,50 @@ class Cell:
         return round(self.coverage * 100)
 
 
+TABLE_TITLES = {  # the overview's order; a table not listed comes last, under its own name
+    "daily_sleep": _("Sleep"),
+    "daily_activity": _("Activity"),
+    "daily_mobility": _("Mobility (GPS)"),
+    "daily_heart": _("Heart"),
+    "daily_phone_use": _("Phone use"),
+    "daily_accelerometer": _("Movement (accelerometer)"),
+    "daily_circadian_rhythm": _("Rest-activity rhythm (14-day window)"),
+}
+
+
 @dataclass
 class FeatureTable:
     """Rows are local days (newest first), columns are features; each cell carries its coverage."""
 
+    title: str = ""
     columns: list[tuple[str, FeatureLabel]] = field(default_factory=list)
     rows: list[tuple[dt.date, list[Cell | None]]] = field(default_factory=list)
     provenance: str = ""
 
-    @property
-    def empty(self) -> bool:
-        return not self.rows
-
 
 def daily_features_context(patient: Patient) -> dict[str, Any]:
     """Context for `sensing/daily_features.html` on the clinician's patient overview."""
-    return {"sensing_features": feature_table(patient)}
+    return {"sensing_tables": feature_tables(patient)}
 
 
-def feature_table(patient: Patient, days: int = OVERVIEW_DAYS) -> FeatureTable:
+def feature_tables(patient: Patient, days: int = OVERVIEW_DAYS) -> list[FeatureTable]:
+    """The last ``days`` local days of features, one narrow table per pipeline feature table."""
     since = timezone.now().astimezone(patient.zone()).date() - dt.timedelta(days=days - 1)
-    values = list(DailyFeature.objects.filter(patient=patient, day__gte=since).order_by("-day", "name"))
+    values = DailyFeature.objects.filter(patient=patient, day__gte=since).order_by("-day", "name")
+    by_table: dict[str, list[DailyFeature]] = {}
+    for row in values:
+        by_table.setdefault(row.feature_table, []).append(row)
+    order = list(TABLE_TITLES)
+    names = sorted(by_table, key=lambda name: (order.index(name) if name in order else len(order), name))
+    return [feature_table(str(TABLE_TITLES.get(name, name)), by_table[name]) for name in names]
+
+
+def feature_table(title: str, values: list[DailyFeature]) -> FeatureTable:
     names = sorted({row.name for row in values}, key=lambda name: list(LABELS).index(name) if name in LABELS else 99)
     by_day: dict[dt.date, dict[str, DailyFeature]] = {}
     for row in values:
         by_day.setdefault(row.day, {})[row.name] = row
-    table = FeatureTable(columns=[(name, label_of(name)) for name in names])
+    table = FeatureTable(title=title, columns=[(name, label_of(name)) for name in names])
     table.rows = [(day, [cell(cells.get(name)) for name in names]) for day, cells in by_day.items()]
     table.provenance = ", ".join(sorted({f"{row.source_stream} ({row.pipeline_version})" for row in values}))
     return table

@@ -106,6 +106,8 @@ def test_features_appear_on_the_clinician_overview_with_coverage(
     assert f"{12 * (DAYS[1].steps // 12):,}" in html
     assert "coverage 50%" in html
     assert '<th scope="row">' in html
+    assert html.count('<table class="data sensing-features">') == 2  # one narrow table per feature table
+    assert html.index("<h3>Activity</h3>") < html.index("<h3>Mobility (GPS)</h3>")
 
 
 def time_of(day: dt.date) -> AbstractContextManager[object]:
