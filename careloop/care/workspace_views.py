@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -33,7 +34,16 @@ from careloop.care.actions import (
     do_write_note,
 )
 from careloop.care.caseload import CASELOAD_INSTRUMENTS
-from careloop.care.models import Appointment, AppointmentKind, AppointmentStatus, Goal, GoalStatus, NoteKind, Suggestion
+from careloop.care.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentReminder,
+    AppointmentStatus,
+    Goal,
+    GoalStatus,
+    NoteKind,
+    Suggestion,
+)
 from careloop.care.queries import goals_of, notes_visible_to, pending_suggestions
 from careloop.consent.models import Purpose
 from careloop.measures.actions import EpisodeError, do_end_episode, do_set_schedule, do_start_episode
@@ -188,6 +198,13 @@ def _reschedule(request: HttpRequest, user: User, patient: Patient) -> None:
                               actor=Actor.from_request(request))
 
 
+def appointments_with_reminders(patient: Patient) -> list[Appointment]:
+    """The patient's appointments, latest first, each with the reminders sent for it (one more query)."""
+    sent = AppointmentReminder.objects.select_related("reminder").order_by("reminder__sent_at")
+    rows = Appointment.objects.filter(patient=patient).order_by("-starts_at")
+    return list(rows.prefetch_related(Prefetch("reminders", queryset=sent)))
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def appointments(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
@@ -198,7 +215,7 @@ def appointments(request: HttpRequest, patient_id: uuid.UUID) -> HttpResponse:
     if request.method == "POST" and not error:
         return redirect("care:appointments", patient_id=patient.pk)
     context = {"patient": patient, "error": error, "may_act": may_act_on_alerts(user, patient),
-               "appointments": list(Appointment.objects.filter(patient=patient).order_by("-starts_at")),
+               "appointments": appointments_with_reminders(patient),
                "kinds": AppointmentKind.choices, "statuses": AppointmentStatus.choices}
     return render(request, "care/appointments.html", context, status=400 if error else 200)
 

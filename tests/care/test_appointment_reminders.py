@@ -339,3 +339,13 @@ def test_the_appointments_page_moves_an_appointment(world: World) -> None:
     appointment.refresh_from_db()
     assert appointment.starts_at == london(12, 11)
     assert alice.post(url, {**move, "starts_at": ""}).status_code == 400
+
+
+def test_the_appointments_page_shows_the_reminders_sent_and_for_which_time(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    assert [offset for _, offset in every_run(london(9, 14), london(9, 14))] == [DAY_BEFORE.name]
+    do_reschedule_appointment(appointment, world.alice, london(12, 11), actor=SYSTEM)
+    page = log_in(Client(), world.alice).get(reverse("care:appointments", args=[world.own_patient.pk]))
+    html = page.content.decode()
+    assert "The day before: 2025-06-09 14:00 (in_app" in html  # in the patient's time, with its channels
+    assert "for its earlier time" in html  # sent before the move, for the old start
