@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -41,6 +40,7 @@ from careloop.measures.reminders import (
     send_due_reminders,
 )
 from careloop.measures.tasks import send_check_in_reminders
+from tests.concurrency import race
 from tests.conftest import World, log_in
 
 pytestmark = pytest.mark.usefixtures("locmem_email")
@@ -203,25 +203,7 @@ def test_racing_workers_send_one_reminder(world: World) -> None:
         assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
         return
     book(world, london(10, 14))
-    barrier = threading.Barrier(4)
-    sent: list[int] = []
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            sent.append(len(send_appointment_reminders(london(9, 14))))
-        except Exception as error:  # a thread cannot fail the test itself: report its error below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    sent = race(lambda: len(send_appointment_reminders(london(9, 14))))
     assert sorted(sent) == [0, 0, 0, 1]
     assert AppointmentReminder.objects.count() == Reminder.objects.count() == 1
     assert len(mail.outbox) == 1

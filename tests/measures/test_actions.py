@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -23,6 +22,7 @@ from careloop.measures.models import Episode, Response, ResponseSource, Schedule
 from careloop.measures.safety_hook import SafetyFinding
 from careloop.measures.schedules import ScheduleParameterError
 from careloop.measures.scoring import ScoringInputError
+from tests.concurrency import race
 from tests.conftest import World
 
 PHQ9 = [1, 2, 0, 1, 1, 0, 2, 1, 1, 1]  # total 9, item 9 = 1, item 10 answered
@@ -95,26 +95,11 @@ def test_racing_retries_store_one_response(world: World) -> None:
         # IMMEDIATE transactions take the write lock at BEGIN: a second retry waits, then finds the first.
         assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
         return
-    barrier = threading.Barrier(4)
-    results: list[tuple[object, bool]] = []
-    errors: list[BaseException] = []
+    def retry() -> tuple[object, bool]:
+        submission = submit(world, key="raced")
+        return submission.response.pk, submission.created
 
-    def retry() -> None:
-        try:
-            barrier.wait()
-            submission = submit(world, key="raced")
-            results.append((submission.response.pk, submission.created))
-        except Exception as error:  # a thread cannot fail the test itself: report its error below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=retry) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = race(retry)
     assert len(results) == 4
     assert len({pk for pk, _ in results}) == 1
     assert sorted(created for _, created in results) == [False, False, False, True]
