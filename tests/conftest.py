@@ -169,11 +169,12 @@ def fast_password_hashing(settings: pytest.FixtureRequest) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """After each database test, every stored caseload fact must equal its live computation.
+    """After each database test, every stored caseload fact and check-in window must equal its live computation.
 
     The caseload ranks by facts stored per patient and refreshed on every save and delete of their
-    source rows (careloop/care/facts.py). A write that bypasses signals (bulk_create, update, raw SQL)
-    without calling ``facts.refresh`` would leave a clinician's triage order stale; this makes any
+    source rows (careloop/care/facts.py), and finds overdue check-ins through windows stored per
+    schedule (careloop/measures/windows.py). A write that bypasses signals (bulk_create, update, raw
+    SQL) without calling ``refresh`` would leave a clinician's triage order stale; this makes any
     test that exercises such a write fail. Live-server tests are left out: their server thread may
     still be answering the browser on the shared test connection; so are tests that end inside a
     failed transaction (they test refusals), where no query can run.
@@ -189,9 +190,13 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             "transactional_db" not in getattr(item, "fixturenames", ())):
         from careloop.accounts.models import Patient
         from careloop.care.facts import stale
+        from careloop.measures import windows
+        from careloop.measures.models import Schedule
 
         outdated = stale(Patient.objects.all())
         assert not outdated, f"{len(outdated)} patient(s) with stale caseload facts: call careloop.care.facts.refresh"
+        wrong = windows.wrong(Schedule.objects.filter(active=True))
+        assert not wrong, f"{len(wrong)} check-in window(s) hold now but differ: call careloop.measures.windows.refresh"
     return result
 
 

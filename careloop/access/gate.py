@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from careloop.access.models import BreakGlassGrant
 from careloop.access.policy import BREAK_GLASS_ROLES, CARE_ACCESS_BY_ROLE, Relationship
-from careloop.accounts.models import Membership, Patient, Role, User
+from careloop.accounts.models import CareTeamPatient, Membership, Patient, Role, User
 from careloop.audit.chain import Actor, record
 from careloop.consent.models import Purpose
 from careloop.consent.queries import allows
@@ -99,11 +99,12 @@ def visible_patients(user: User, purpose: str = Purpose.CARE, *, via: HttpReques
     supervised = memberships.filter(role=Role.SUPERVISOR).values("organisation_id")
     clinician_orgs = memberships.filter(role=Role.CLINICIAN).values("organisation_id")
     patient_orgs = memberships.filter(role=Role.PATIENT).values("organisation_id")
-    rows = Patient.objects.filter(
+    in_my_teams = CareTeamPatient.objects.filter(team__clinicians=user).values("patient_id")
+    rows = Patient.objects.filter(  # subqueries, not joins: no DISTINCT over a large organisation
         Q(user=user, organisation_id__in=patient_orgs)
         | Q(organisation_id__in=supervised)
-        | Q(care_teams__clinicians=user, organisation_id__in=clinician_orgs)
-    ).distinct()
+        | Q(pk__in=in_my_teams, organisation_id__in=clinician_orgs)
+    )
     actor = Actor(user.pk, None) if via is None else Actor.from_request(via)
     record(actor, "patient.list", purpose=purpose)
     return rows

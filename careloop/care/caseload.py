@@ -8,27 +8,25 @@ that reason's own order, then how many reasons it has.
 
 The whole gated set is read in a constant number of queries: one for the patients with their stored
 facts (``care.facts``: latest scores, first score of the episode, last contact, joining date), one for
-open alerts, one for schedules; then it is filtered, sorted and paged in Python, and only the page
-shown loads more (team names, and the patients named in the alert list). Everything that depends on
-the clock (overdue alerts, due and missed check-ins, days without contact) is derived now, never
-stored. Names are encrypted, so name search runs in Python over the already-gated set (no index of
-names exists to leak).
+open alerts, one for overdue check-ins (asked in SQL of each schedule's stored window,
+``measures.windows``, and derived live where no window holds now); then it is filtered, sorted and
+paged in Python, and only the page shown loads more (team names, and the patients named in the alert
+list). Everything that depends on the clock (overdue alerts, overdue check-ins, days without contact)
+is decided at read time against now: stored rows only say until when they hold. Names are encrypted,
+so name search runs in Python over the already-gated set (no index of names exists to leak).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from django.db.models import Case, F, OuterRef, QuerySet, Subquery, TextField, When
-from django.db.models.functions import Cast
+from django.db.models import BooleanField, Case, ExpressionWrapper, QuerySet, When
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as mark
 
@@ -36,16 +34,8 @@ from careloop.accounts.models import CareTeamPatient, Patient
 from careloop.care.facts import CASELOAD_INSTRUMENTS, COLUMNS, Facts, live_facts
 from careloop.lib.gc_pause import cyclic_gc_paused
 from careloop.measures.instruments_registry import builtin_instruments
-from careloop.measures.models import Response, Schedule, ScheduleKind
-from careloop.measures.schedules import (
-    Occurrence,
-    ScheduleParameters,
-    ScheduleSpec,
-    Status,
-    current_occurrence,
-    parameters_for,
-    restart_date,
-)
+from careloop.measures.models import Schedule
+from careloop.measures.windows import holding_at, latest_response, live_windows, overdue, schedule_rows, stored_overdue
 from careloop.safety.models import RiskAlert
 from careloop.safety.queries import AlertRow, alert_row
 from careloop.safety.rules import reliable_change_thresholds
@@ -92,7 +82,7 @@ class CaseloadRow:
     joined_at: datetime
     scores: list[LatestScore] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
-    lapsed: list[tuple[str, Status, datetime]] = field(default_factory=list)
+    lapsed: list[tuple[str, datetime]] = field(default_factory=list)  # overdue check-ins: instrument, due
     last_contact: datetime | None = None
     reasons: list[Reason] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)  # filled for the rows of the page shown
@@ -149,53 +139,38 @@ def open_alerts_by_patient(patients: QuerySet[Patient], now: datetime) -> dict[u
     return found
 
 
-def lapsed_check_ins(patients: QuerySet[Patient], zones: dict[uuid.UUID, str],
-                     now: datetime) -> dict[uuid.UUID, list[tuple[str, Status, datetime]]]:
-    """Each patient's check-ins whose current occurrence is overdue or missed now.
+def lapsed_check_ins(patients: QuerySet[Patient], now: datetime) -> dict[uuid.UUID, list[tuple[str, datetime]]]:
+    """Each patient's overdue check-ins (instrument, due time), in one query.
 
-    Thousands of schedules share a few cadences: parameters are parsed once per distinct stored text,
-    and each schedule is restarted at its latest date (``restart_date``), so schedules that
-    differ only in when they started compute their current occurrence once. Only the random kind's
-    id matters (it seeds the time of day), so only that kind reads it.
+    A schedule whose stored window holds now (``measures.windows``) is answered in SQL, and comes back
+    only if it is overdue. One without (no row yet, or a span that has ended) comes back with what the
+    live computation needs, so the answer never depends on the stored windows being current.
     """
-    last = Response.objects.filter(patient=OuterRef("patient_id"), instrument_id=OuterRef("instrument_id"))
-    schedules = Schedule.objects.filter(patient__in=patients.values("pk"), active=True).annotate(
-        parameters_text=Cast("parameters", TextField()),
-        seed=Case(When(kind=ScheduleKind.DAILY_RANDOM_IN_WINDOW, then=F("pk")), default=None),
-        last_submitted=Subquery(last.order_by("-submitted_at").values("submitted_at")[:1])).values_list(
-        "seed", "patient_id", "instrument_id", "kind", "parameters_text", "starts_on", "ends_on", "last_submitted")
-    found: dict[uuid.UUID, list[tuple[str, Status, datetime]]] = defaultdict(list)
-    occurrences: dict[tuple[object, ...], Occurrence | None] = {}
-    todays = {name: now.astimezone(_zone(name)).date() for name in set(zones.values())}
-    for seed, patient_id, instrument_id, kind, parameters, starts_on, ends_on, submitted in schedules:
-        zone, parsed = zones[patient_id], _parameters(kind, parameters)
-        restart = restart_date(parsed, starts_on, ends_on, todays[zone])
-        shape = (seed, kind, parameters, restart, ends_on, zone)
-        if shape not in occurrences:
-            occurrences[shape] = current_occurrence(ScheduleSpec(str(seed), parsed, restart, ends_on, _zone(zone)), now)
-        occurrence = occurrences[shape]
-        status = occurrence.status(now, [submitted] if submitted else []) if occurrence else None
-        if occurrence is not None and status in (Status.OVERDUE, Status.MISSED):
-            found[patient_id].append((instrument_id, status, occurrence.due_at))
+    holds = holding_at(now, "window__")
+    schedules = Schedule.objects.filter(patient__in=patients.values("pk"), active=True).filter(
+        ~holds | stored_overdue(now)).annotate(
+        held=ExpressionWrapper(holds, output_field=BooleanField()),
+        latest=Case(When(holds, then=None), default=latest_response()))  # asked only where live
+    rows = list(schedule_rows(schedules, "patient_id", "instrument_id", "held", "window__due_at", "latest"))
+    live = live_windows((row for row in rows if not row[-3]), now)
+    found: dict[uuid.UUID, list[tuple[str, datetime]]] = defaultdict(list)
+    for pk, *_columns, patient_id, instrument_id, held, due_at, latest in rows:
+        if held:
+            found[patient_id].append((instrument_id, due_at))
+        elif overdue(window := live[pk], latest, now) and window.occurrence:
+            found[patient_id].append((instrument_id, window.occurrence.due_at))
     return found
 
 
-@functools.lru_cache(maxsize=1024)
-def _parameters(kind: str, stored_text: str) -> ScheduleParameters:
-    return parameters_for(kind, json.loads(stored_text))
+def latest_scores(facts: Facts) -> list[LatestScore]:
+    return [latest_score(*score) for score in facts.scores]
 
 
 @functools.cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
-def latest_scores(facts: Facts) -> list[LatestScore]:
-    scores = []
-    for instrument_id, total, first in facts.scores:
-        band, label = band_of(instrument_id, total)
-        scores.append(LatestScore(instrument_id, instrument_name(instrument_id), total, band, label, first))
-    return scores
+def latest_score(instrument_id: str, total: int, first_in_episode: int | None) -> LatestScore:
+    """Shared by every patient with the same scores: a caseload of thousands has a few hundred kinds."""
+    band, label = band_of(instrument_id, total)
+    return LatestScore(instrument_id, instrument_name(instrument_id), total, band, label, first_in_episode)
 
 
 @functools.cache
@@ -223,12 +198,12 @@ def build_rows(patients: QuerySet[Patient], now: datetime) -> list[CaseloadRow]:
 
     A patient without stored facts (never refreshed) is computed live, in one more query.
     """
-    listed = list(patients.values_list("pk", "display_name", "timezone", *FACT_LOOKUPS))
-    facts = {pk: Facts.from_columns(values) for pk, _name, _zone, *values in listed if values[-1] is not None}
+    listed = list(patients.values_list("pk", "display_name", *FACT_LOOKUPS))
+    facts = {pk: Facts.from_columns(values) for pk, _name, *values in listed if values[-1] is not None}
     if len(facts) < len(listed):
         facts.update(live_facts(patients.filter(caseload_facts__isnull=True)))
     alerts = open_alerts_by_patient(patients, now)
-    lapsed = lapsed_check_ins(patients, {row[0]: row[2] for row in listed}, now)
+    lapsed = lapsed_check_ins(patients, now)
     rows = []
     for pk, name, *_rest in listed:
         found = facts[pk]
@@ -241,7 +216,8 @@ def build_rows(patients: QuerySet[Patient], now: datetime) -> list[CaseloadRow]:
 
 def reasons_for(row: CaseloadRow, now: datetime) -> list[Reason]:
     reasons = [alert_reason(alert) for alert in row.alerts]
-    reasons += [reason for score in row.scores for reason in score_reasons(score)]
+    for score in row.scores:
+        reasons += score_reasons(score)
     reasons += [lapsed_reason(*item) for item in row.lapsed]
     reasons += contact_reasons(row, now)
     return reasons
@@ -260,7 +236,9 @@ def alert_reason(row: AlertRow) -> Reason:
     return Reason(1, "alert-open", mark("%(severity)s alert open: respond by %(deadline)s"), params, order)
 
 
-def score_reasons(score: LatestScore) -> list[Reason]:
+@functools.cache
+def score_reasons(score: LatestScore) -> tuple[Reason, ...]:
+    """Deterioration and top-band reasons; the same for every patient with the same scores, so computed once."""
     reasons = []
     threshold = reliable_change_thresholds().get(score.instrument)
     first = score.first_in_episode
@@ -273,7 +251,7 @@ def score_reasons(score: LatestScore) -> list[Reason]:
         reasons.append(Reason(3, "severe", mark("%(name)s %(total)s: %(band)s"),
                               (("name", score.name), ("total", score.total), ("band", score.band_label)),
                               (-score.total,)))
-    return reasons
+    return tuple(reasons)
 
 
 @functools.cache
@@ -285,11 +263,9 @@ def top_band(instrument_id: str) -> str | None:
     return max(scheme.ranges, key=lambda band: band.min).band
 
 
-def lapsed_reason(instrument_id: str, status: Status, due_at: datetime) -> Reason:
+def lapsed_reason(instrument_id: str, due_at: datetime) -> Reason:
     params = (("name", instrument_name(instrument_id)), ("due", f"{due_at:%Y-%m-%d}"))
-    words = mark("%(name)s check-in missed (due %(due)s)") if status == Status.MISSED else mark(
-        "%(name)s check-in overdue (due %(due)s)")
-    return Reason(5, "lapsed", words, params, (due_at.timestamp(),))
+    return Reason(5, "lapsed", mark("%(name)s check-in overdue (due %(due)s)"), params, (due_at.timestamp(),))
 
 
 def contact_reasons(row: CaseloadRow, now: datetime) -> list[Reason]:

@@ -21,10 +21,11 @@ from django.utils import timezone
 from careloop.accounts.models import Patient
 from careloop.audit.chain import SYSTEM, record
 from careloop.care.facts import refresh as refresh_facts
+from careloop.measures import windows
 from careloop.measures.actions import do_set_schedule, do_start_episode, do_submit_response, snapshot_fields
 from careloop.measures.instrument_schema import Instrument
 from careloop.measures.instruments_registry import find_instrument
-from careloop.measures.models import Response, ResponseSource
+from careloop.measures.models import Response, ResponseSource, Schedule
 from careloop.measures.schedules import local_instant
 from careloop.measures.scoring import score, validated_input
 
@@ -67,6 +68,7 @@ def seed_history(patient: Patient, trajectory: str, rng: random.Random) -> int:
         rows += _mood(patient, trajectory, plan, rng)
     Response.objects.bulk_create(rows)
     refresh_facts(Patient.objects.filter(pk=patient.pk))  # bulk_create sends no signals
+    windows.refresh(Schedule.objects.filter(patient=patient))
     record(SYSTEM, "response.demo_seed", organisation_id=patient.organisation_id, patient_id=patient.pk,
            target=f"responses:{len(rows)}")
     if trajectory == AT_RISK:

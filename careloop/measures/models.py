@@ -4,7 +4,9 @@ A ``Response`` keeps the answers exactly as given and the score computed when th
 the instrument version that made it, so a later change to a data file never rewrites history. An
 ``Episode`` brackets a course of care; its outcome is computed from the first and last scores inside
 it (``queries.py``). A ``Schedule`` says when a check-in is due in the patient's own time zone; due,
-overdue and missed are derived from it at read time (``schedules.py``), never stored by a worker.
+overdue and missed are derived from it at read time (``schedules.py``), never stored by a worker;
+``CheckInWindow`` keeps each schedule's current occurrence with the span it holds for, a copy that lets
+SQL find overdue check-ins across a caseload (``windows.py``).
 ``Reminder`` rows record what the reminder task sent (for a check-in occurrence, or for an appointment
 through ``care.AppointmentReminder``), so it never sends twice for one occurrence.
 """
@@ -118,6 +120,37 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"schedule {self.pk}"
+
+
+class CheckInWindow(models.Model):
+    """A schedule's current occurrence, stored so that SQL can find overdue check-ins (``measures.windows``).
+
+    A copy of ``schedules.current_window``: it holds from ``valid_from`` until ``valid_until`` (when an
+    occurrence is open, that is when it closes). Outside that span, or without a row, readers compute
+    the window live, so a stale or missing row is never a wrong answer, only a slower one. The latest
+    response to the schedule's instrument is copied too, so whether the window was answered is a
+    comparison of two columns.
+    """
+
+    schedule = models.OneToOneField(Schedule, on_delete=models.CASCADE, primary_key=True, related_name="window")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    opens_at = models.DateTimeField(null=True, help_text="null: no occurrence is open in the span")
+    due_at = models.DateTimeField(null=True)
+    overdue_at = models.DateTimeField(null=True)
+    latest_response_at = models.DateTimeField(null=True, help_text="the latest response to the instrument, any time")
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(condition=Q(valid_from__lt=F("valid_until")), name="checkinwindow_span_ordered"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True, due_at__isnull=True, overdue_at__isnull=True)
+                | Q(opens_at__isnull=False, due_at__isnull=False, overdue_at__isnull=False),
+                name="checkinwindow_occurrence_whole"),
+        ]
+
+    def __str__(self) -> str:
+        return f"check-in window of {self.schedule_id}"
 
 
 class ReminderPolicy(models.Model):

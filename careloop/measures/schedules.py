@@ -226,3 +226,29 @@ def current_occurrence(spec: ScheduleSpec, now: datetime) -> Occurrence | None:
     """The latest occurrence that has opened by ``now`` and not yet closed, if any."""
     open_now = [o for o in occurrences_between(spec, now, now + timedelta(microseconds=1)) if o.opens_at <= now]
     return open_now[-1] if open_now else None
+
+
+@dataclass(frozen=True)
+class CurrentWindow:
+    """The current occurrence (or none) and the span of time over which it stays the current one.
+
+    An open occurrence stays current from when it opens until it closes: the next one opens when it
+    closes (a one-off has no next). When none is open, none can open before the next local midnight,
+    because every occurrence opens at the start of a local day. So a window computed once can be
+    stored and trusted for any ``now`` in ``[valid_from, valid_until)``.
+    """
+
+    valid_from: datetime
+    valid_until: datetime
+    occurrence: Occurrence | None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.valid_from <= now < self.valid_until
+
+
+def current_window(spec: ScheduleSpec, now: datetime) -> CurrentWindow:
+    occurrence = current_occurrence(spec, now)
+    if occurrence is not None:
+        return CurrentWindow(occurrence.opens_at, occurrence.closes_at, occurrence)
+    tomorrow = now.astimezone(spec.zone).date() + timedelta(days=1)
+    return CurrentWindow(now, start_of_day(tomorrow, spec.zone), None)

@@ -277,7 +277,7 @@ def test_the_periodic_command_sends_appointment_reminders(world: World) -> None:
     out = io.StringIO()
     with time_machine.travel(london(9, 14, 2), tick=False):
         call_command("remind", "--now", stdout=out)
-    assert out.getvalue() == "1 reminder(s) sent\n"
+    assert out.getvalue() == "1 reminder(s) sent; 0 check-in window(s) rolled forward\n"
     assert Reminder.objects.get().sent_at == london(9, 14, 2)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -14,6 +15,7 @@ from django.utils import timezone
 from careloop.accounts.models import Patient
 from careloop.care import caseload, facts
 from careloop.care.models import ClinicalNote, NoteKind
+from careloop.measures.models import CheckInWindow, Schedule, ScheduleKind
 from tests.care.factories import alert, busy_patient, score
 from tests.conftest import World, log_in, make_patient
 
@@ -57,6 +59,44 @@ def test_new_referral_and_no_contact_reasons(world: World) -> None:
     html = _page(log_in(Client(), world.alice))
     assert "No contact recorded since joining 40 days ago" in html
     assert "New referral: joined 0 days ago, no contact yet" in html  # own_patient joined today
+
+
+def _overdue_weekly(patient: Patient, now: datetime, instrument: str = "phq9") -> None:
+    """A weekly check-in due 09:00 London time three days ago, unanswered since a week before that."""
+    due = now.astimezone(ZoneInfo("Europe/London")).date() - timedelta(days=3)
+    Schedule.objects.create(patient=patient, instrument_id=instrument, kind=ScheduleKind.EVERY_N_DAYS,
+                            parameters={"n": 7}, starts_on=due - timedelta(days=14))
+    score(patient, instrument, 6, "mild", now - timedelta(days=10))
+
+
+def test_an_overdue_check_in_is_a_reason_whether_or_not_its_window_is_stored(world: World) -> None:
+    now = timezone.now()
+    lapsing = make_patient(world.org, world.team_a, "Lapsing Fern")
+    _overdue_weekly(lapsing, now)
+    due = f"{now.astimezone(ZoneInfo('Europe/London')).date() - timedelta(days=3):%Y-%m-%d}"
+    alice = log_in(Client(), world.alice)
+    assert CheckInWindow.objects.filter(schedule__patient=lapsing).exists()
+    stored = _page(alice)
+    assert f"PHQ-9 check-in overdue (due {due})" in stored
+    CheckInWindow.objects.all().delete()  # the live path: no stored window
+    assert f"PHQ-9 check-in overdue (due {due})" in _page(alice)
+    assert caseload.lapsed_check_ins(Patient.objects.all(), now) == {lapsing.pk: [("phq9", _due_at(due))]}
+
+
+def _due_at(local_day: str) -> datetime:
+    return datetime.combine(date.fromisoformat(local_day), time(9), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+
+
+def test_stored_and_live_windows_find_the_same_overdue_check_ins(world: World) -> None:
+    now = timezone.now()
+    for n in range(6):
+        patient = busy_patient(world.org, world.team_a, f"Busy {n}", now - timedelta(days=n))
+        if n % 2:
+            _overdue_weekly(patient, now, "gad7")
+    stored = caseload.lapsed_check_ins(Patient.objects.all(), now)
+    CheckInWindow.objects.all().delete()
+    assert caseload.lapsed_check_ins(Patient.objects.all(), now) == stored
+    assert len(stored) == 3
 
 
 def test_filters_and_name_search(world: World) -> None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from careloop.accounts.models import CareTeamPatient, Patient
 from careloop.care import facts
 from careloop.care.models import Appointment, AppointmentStatus, CaseloadFacts, ClinicalNote, NoteKind
-from careloop.measures.models import Episode
+from careloop.measures.models import CheckInWindow, Episode, Schedule, ScheduleKind
 from careloop.messaging.models import Message, SenderRole, Thread
 from tests.care.factories import score
 from tests.conftest import World, log_in
@@ -123,4 +124,17 @@ def test_the_command_verifies_and_refreshes(world: World, capsys: pytest.Capture
     assert str(world.own_patient.pk) in capsys.readouterr().err
     call_command("caseload_facts", "refresh")
     assert "1 were stale" in capsys.readouterr().out
+    call_command("caseload_facts", "verify")
+
+
+def test_the_command_verifies_and_refreshes_check_in_windows_too(world: World,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    schedule = Schedule.objects.create(patient=world.own_patient, instrument_id="phq9", kind=ScheduleKind.EVERY_N_DAYS,
+                                       parameters={"n": 1}, starts_on=timezone.now().date() - timedelta(days=3))
+    CheckInWindow.objects.filter(schedule=schedule).update(due_at=F("opens_at"))
+    with pytest.raises(CommandError, match="1 wrong check-in window\\(s\\)"):
+        call_command("caseload_facts", "verify")
+    assert f"schedule {schedule.pk}: the stored check-in window differs" in capsys.readouterr().err
+    call_command("caseload_facts", "refresh")
+    assert "check-in windows refreshed for 1 schedule(s); 1 were wrong" in capsys.readouterr().out
     call_command("caseload_facts", "verify")

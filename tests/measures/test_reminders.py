@@ -118,7 +118,7 @@ def test_the_command_runs_the_task_in_process(world: World) -> None:
     out = io.StringIO()
     with time_machine.travel(london(4, 10), tick=False):
         call_command("remind", "--now", stdout=out)
-    assert out.getvalue() == "1 reminder(s) sent\n"
+    assert out.getvalue() == "1 reminder(s) sent; 1 check-in window(s) rolled forward\n"
 
 
 @pytest.mark.parametrize(

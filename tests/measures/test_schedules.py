@@ -15,6 +15,7 @@ from careloop.measures.schedules import (
     ScheduleSpec,
     Status,
     current_occurrence,
+    current_window,
     occurrence_on,
     occurrences_between,
     parameters_for,
@@ -176,3 +177,38 @@ def test_schedules_started_on_different_days_share_one_restarted_form() -> None:
 def restarted(original: ScheduleSpec, now: datetime) -> ScheduleSpec:
     today = now.astimezone(original.zone).date()
     return replace(original, starts_on=restart_date(original.parameters, original.starts_on, original.ends_on, today))
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=KINDS, zone=st.sampled_from([LONDON, NEW_YORK, ZoneInfo("Asia/Kolkata"), ZoneInfo("America/Santiago")]),
+       starts_on=st.dates(date(2024, 1, 1), date(2025, 12, 31)), length=st.none() | st.integers(0, 120),
+       computed=st.datetimes(NAIVE_FROM, NAIVE_UNTIL, timezones=st.just(UTC)),
+       fraction=st.floats(0, 1, exclude_max=True))
+def test_a_stored_window_is_the_current_occurrence_at_every_moment_of_its_span(
+        kind: tuple[str, dict[str, object]], zone: ZoneInfo, starts_on: date, length: int | None,
+        computed: datetime, fraction: float) -> None:
+    """The caseload trusts a stored window anywhere in [valid_from, valid_until): that must be true."""
+    ends_on = None if length is None else starts_on + timedelta(days=length)
+    schedule = spec(kind[0], kind[1], starts_on, zone, ends_on)
+    window = current_window(schedule, computed)
+    span = (window.valid_until - window.valid_from) // timedelta(microseconds=1)
+    later = window.valid_from + timedelta(microseconds=min(int(span * fraction), span - 1))
+    assert window.holds_at(computed)
+    assert window.holds_at(later)
+    assert current_occurrence(schedule, later) == window.occurrence
+    assert current_window(restarted(schedule, computed), computed) == window
+
+
+def test_with_nothing_open_the_window_holds_until_the_next_local_midnight() -> None:
+    once = spec("once", {"window_days": 2}, date(2025, 6, 2), NEW_YORK)
+    window = current_window(once, utc(2025, 6, 5, 15))  # its two days closed at midnight on 4 June
+    assert window.occurrence is None
+    assert (window.valid_from, window.valid_until) == (utc(2025, 6, 5, 15), utc(2025, 6, 6, 4))  # 00:00 EDT
+
+
+def test_an_open_occurrence_holds_from_when_it_opens_until_it_closes() -> None:
+    weekly = spec("weekly_on_weekday", {"weekday": 2}, date(2025, 6, 2), NEW_YORK)
+    window = current_window(weekly, utc(2025, 6, 5, 15))
+    assert window.occurrence is not None
+    assert window.occurrence.local_date == date(2025, 6, 4)
+    assert (window.valid_from, window.valid_until) == (utc(2025, 6, 4, 4), utc(2025, 6, 11, 4))
