@@ -1,7 +1,8 @@
 """Benchmark: streaming an Apple Health export.zip. Generates synthetic exports of about 250,000, 500,000 and
 1,000,000 records (tests/pipeline/apple_synthetic.py), parses each with careloop.pipeline.apple_health in a
 fresh process, and prints records per second (wall and CPU), peak memory, how many chunks the fast scanner
-and expat read, and the export's size (zip and XML). Peak memory should not grow with the file.
+and expat read, the export's size (zip and XML), and the 1-minute load average just before the run (on a shared
+machine other work inflates wall time; compare CPU seconds). Peak memory should not grow with the file.
 
     .venv/bin/python bench/apple_health_throughput.py [--records 250000 500000 1000000] [--expat]
 
@@ -42,6 +43,7 @@ def main() -> None:
 def report(export: Path, fast_scan: bool) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, __file__, "--parse", str(export), *([] if fast_scan else ["--expat-only"])]
+    load = os.getloadavg()[0]
     result = json.loads(subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout)
     with zipfile.ZipFile(export) as archive:
         xml_bytes = max(member.file_size for member in archive.infolist())
@@ -51,7 +53,7 @@ def report(export: Path, fast_scan: bool) -> None:
         f"{label}: {records:,} records (zip {export.stat().st_size / 2**20:.0f} MiB, XML {xml_bytes / 2**20:.0f} MiB)"
         f" in {seconds:.2f} s = {records / seconds:,.0f} records/s wall, CPU {cpu:.2f} s;"
         f" peak RSS {result['peak_rss_mib']:.0f} MiB (after imports {result['baseline_rss_mib']:.0f} MiB);"
-        f" chunks scanned {result['scanned_chunks']}, by expat {result['expat_chunks']}"
+        f" chunks scanned {result['scanned_chunks']}, by expat {result['expat_chunks']}; load {load:.2f}"
     )
 
 

@@ -21,12 +21,28 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from careloop.pipeline import schemas
 from careloop.pipeline.apple_health_expat import ROOT_END, WORKOUT, ExpatRegion, MalformedExportError
-from careloop.pipeline.apple_health_scan import Cut, cut_chunk, scan_cut
+from careloop.pipeline.apple_health_scan import (
+    PADDING,
+    Column,
+    Cut,
+    Elements,
+    Positions,
+    Scratch,
+    arrow_of,
+    cut_chunk,
+    numpy_of,
+    repeated,
+    scan_cut,
+    strings_of,
+)
 
 __all__ = ["MalformedExportError"]
 
@@ -126,7 +142,7 @@ class AppleHealthReadOptions:
     """
 
     records_per_batch: int = 200_000
-    chunk_bytes: int = 16 << 20
+    chunk_bytes: int = 4 << 20
     fast_scan: bool = True
     workers: int = 2
 
@@ -232,9 +248,10 @@ TypedParts = list[tuple[Stream, pa.Table]]
 
 class ChunkReader:
     """Reads the XML in line-aligned chunks, in order. Each chunk is cut at its last top-level element
-    boundary here (cheap, sequential); the cut's rows are extracted and typed on the thread pool (numpy,
-    Polars and zlib release the GIL, so two cores work at once). A chunk the scanner refuses goes to an
-    expat region, which stays open until it is back between top-level elements.
+    boundary here (two byte passes, sequential); the cut's rows are extracted and typed on the thread pool
+    (numpy, Arrow, Polars and zlib release the GIL, so while the pool works this thread decompresses the
+    next chunk). A chunk the scanner refuses goes to an expat region, which stays open until it is back
+    between top-level elements.
     """
 
     def __init__(
@@ -253,6 +270,7 @@ class ChunkReader:
         self.depth = 1
         self.line = prolog.count(b"\n") + 1  # document line of the next unread byte
         self.region: ExpatRegion | None = None
+        self.scratch = Scratch()  # per-thread byte-pass buffers, freed with the reader
         self.in_flight: deque[Future[TypedParts | None] | TypedParts] = deque()
         self.cuts: deque[tuple[Cut, int]] = deque()
 
@@ -260,13 +278,9 @@ class ChunkReader:
         carry = rest
         while True:
             data = handle.read(self.options.chunk_bytes)
-            buffer = carry + data
-            cut = len(buffer) if not data else buffer.rfind(b"\n") + 1
-            complete, carry = buffer[:cut], buffer[cut:]
-            if complete and not complete.endswith(b"\n"):
-                complete += b"\n"  # the document's last line has no newline
-            if complete:
-                carry = self.read_lines(complete) + carry
+            padded, carry = whole_lines(carry, data)
+            if padded:
+                carry = self.read_lines(padded) + carry
             yield from self.finished(wait=False)
             while len(self.in_flight) > self.options.workers:  # bound the chunks held in memory
                 yield from self.oldest()
@@ -275,27 +289,37 @@ class ChunkReader:
         self.finish(carry)
         yield from self.finished(wait=True)
 
-    def read_lines(self, complete: bytes) -> bytes:
-        """Hand whole lines to the scanner or to expat; returns the lines kept back for the next chunk."""
+    def read_lines(self, padded: bytes) -> bytes:
+        """Hand whole lines (followed by PADDING) to the scanner or to expat; returns the lines kept back for
+        the next chunk."""
         if self.depth == 0 and self.region is None:  # only comments and whitespace may follow the root
             self.open_region().feed(ROOT_END)
         cut = None
         if self.region is None or self.region.at_top_level():
-            cut = cut_chunk(complete, self.depth)
+            cut = cut_chunk(padded, self.depth, self.scratch)
         if cut is None:
-            self.feed_region(complete)
+            self.feed_region(padded[: -len(PADDING)])
             return b""
         self.close_region()
-        self.in_flight.append(self.pool.submit(scan_and_type, cut, self.participant_id))
+        self.in_flight.append(self.pool.submit(scan_and_type, cut, self.participant_id, self.scratch))
         self.report.scanned_chunks += 1
         self.cuts.append((cut, self.line))
         self.depth = cut.depth
         self.line += cut.consumed_lines
-        return complete[cut.consumed_bytes :]
+        return padded[cut.consumed_bytes : -len(PADDING)]
 
     def open_region(self) -> ExpatRegion:
+        self.settle()
         self.region = ExpatRegion(self.prolog, self.line, RECORD_STREAMS)
         return self.region
+
+    def settle(self) -> None:
+        """Resolve the chunks in flight, in order, before expat reads a later one here: then the error raised
+        for a malformed file is always its first one, not whichever thread got there first."""
+        settled: deque[Future[TypedParts | None] | TypedParts] = deque()
+        while self.in_flight:
+            settled.extend(self.oldest())
+        self.in_flight = settled
 
     def feed_region(self, complete: bytes) -> None:
         region = self.region or self.open_region()
@@ -339,6 +363,7 @@ class ChunkReader:
 
     def finish(self, carry: bytes) -> None:
         """At the end of the file: close an open expat region, or check the root element was closed."""
+        self.settle()
         if carry.strip():  # lines the scanner kept back because their element never closed
             self.feed_region(carry)
         if self.region is not None:
@@ -348,10 +373,101 @@ class ChunkReader:
             raise MalformedExportError(f"line {self.line}: the export ends before </HealthData>")
 
 
-def scan_and_type(cut: Cut, participant_id: str) -> TypedParts | None:
+def whole_lines(carry: bytes, data: bytes) -> tuple[bytes, bytes]:
+    """(the whole lines of `carry + data` followed by PADDING, or b"" if there are none; the bytes after them).
+
+    Copies the chunk once. Without `data` (the end of the file) every byte is taken, the last line given the
+    newline the document may lack.
+    """
+    newline = data.rfind(b"\n")
+    if newline >= 0:
+        return b"".join((carry, memoryview(data)[: newline + 1], PADDING)), data[newline + 1 :]
+    buffer = carry + data  # a line longer than a chunk, or the end of the file
+    cut = len(buffer) if not data else buffer.rfind(b"\n") + 1
+    complete = buffer[:cut]
+    if complete and not complete.endswith(b"\n"):
+        complete += b"\n"
+    return (complete + PADDING if complete else b""), buffer[cut:]
+
+
+def scan_and_type(cut: Cut, participant_id: str, scratch: Scratch) -> TypedParts | None:
     """The pool's job: a cut's wanted rows, typed per stream, or None if the cut needs expat."""
-    rows = scan_cut(cut, RECORD_STREAMS)
-    return None if rows is None else list(typed_tables(rows, participant_id))
+    elements = scan_cut(cut, scratch)
+    return None if elements is None else scanned_tables(elements, participant_id)
+
+
+STREAMS = tuple(Stream)
+RECORD_STREAM_CODES = {kind: STREAMS.index(Stream(stream)) for kind, stream in RECORD_STREAMS.items()}
+SLEEP_NAMES = strings_of(list(SLEEP_VALUES))
+SLEEP_STATES = strings_of([str(state) for state in SLEEP_VALUES.values()])
+
+
+def scanned_tables(elements: Elements, participant_id: str) -> TypedParts | None:
+    """The scanned rows typed per stream, streams in the order they first appear (as `typed_tables` gives
+    them); None if a wanted element lacks a date, so that expat names its line."""
+    codes = stream_codes(elements)
+    if not np.all(elements.dates.dated[codes >= 0]):
+        return None
+    values = ScannedValues(elements.text["value"])
+    present, first_rows = np.unique(codes, return_index=True)
+    return [
+        scanned_table(elements, values, STREAMS[code], np.flatnonzero(codes == code), participant_id)
+        for code in present[np.argsort(first_rows)]
+        if code >= 0
+    ]
+
+
+def stream_codes(elements: Elements) -> npt.NDArray[np.int64]:
+    """Each row's index in STREAMS: workouts, or the stream of the record's type; -1 for other types."""
+    types = elements.text["type"]
+    codes = [RECORD_STREAM_CODES.get(kind, -1) for kind in types.values.to_pylist()]
+    by_type = np.array([*codes, -1])[types.indices]  # a record without a type takes the last slot, -1
+    return np.where(elements.is_workout, STREAMS.index(Stream.WORKOUTS), by_type)
+
+
+class ScannedValues:
+    """The `value` attribute typed as `typed_value` types it, once per distinct value of a chunk: the number
+    Polars reads from it (and whether it reads one), and the sleep state it names (-1 for none)."""
+
+    def __init__(self, value: Column) -> None:
+        self.indices = value.indices
+        numbers = pl.Series(value.values).cast(pl.Float64, strict=False)
+        self.numbers = numbers.to_numpy()
+        self.readable = np.append(numbers.is_not_null().to_numpy(), False)  # the last slot: no value
+        states = numpy_of(pc.index_in(value.values, value_set=SLEEP_NAMES), np.int32, missing=-1)
+        self.states = np.append(states, -1)
+
+    def typed(self, stream: Stream, rows: Positions) -> tuple[pa.Array, Positions]:
+        """A stream's values and the rows that have one (unknown sleep values, unreadable numbers drop out)."""
+        indices = self.indices[rows]
+        if stream is Stream.SLEEP:
+            states = self.states[indices]
+            return SLEEP_STATES.take(arrow_of(states[states >= 0], pa.int64())), rows[states >= 0]
+        readable = self.readable[indices]
+        return arrow_of(self.numbers[indices[readable]], pa.float64()), rows[readable]
+
+
+def scanned_table(
+    elements: Elements, values: ScannedValues, stream: Stream, rows: Positions, participant_id: str
+) -> tuple[Stream, pa.Table]:
+    """One stream's typed table from its rows (rows without a readable value drop out, as in `to_table`)."""
+    if stream is Stream.WORKOUTS:
+        activity = elements.text["workoutActivityType"]
+        rows = rows[activity.indices[rows] >= 0]
+        typed = activity.take(rows, None)
+    else:
+        typed, rows = values.typed(stream, rows)
+    dates = elements.dates
+    columns = [
+        repeated(participant_id, len(rows)),
+        elements.text["sourceName"].take(rows, ""),
+        elements.text["device"].take(rows, None),
+        arrow_of(dates.start_us[rows], schemas.INSTANT),
+        arrow_of(dates.end_us[rows], schemas.INSTANT),
+        arrow_of(dates.start_offset_s[rows], pa.int32()),
+        typed,
+    ]
+    return stream, pa.Table.from_arrays(columns, schema=STREAM_SCHEMAS[stream])
 
 
 def typed_tables(rows: pl.DataFrame, participant_id: str) -> Iterator[tuple[Stream, pa.Table]]:

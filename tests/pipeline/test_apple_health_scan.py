@@ -7,10 +7,11 @@ import datetime as dt
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
-from careloop.pipeline import apple_health
+from careloop.pipeline import apple_health, apple_health_scan
 from careloop.pipeline.apple_health import AppleHealthReadOptions, MalformedExportError, ReadReport, Stream
 from tests.pipeline import apple_synthetic
 
@@ -139,3 +140,122 @@ def write_xml(tmp_path: Path, body: str, header: str = apple_synthetic.HEADER, e
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("apple_health_export/export.xml", header + body + ending)
     return path
+
+
+EDGE_RECORDS = [
+    ("HKCategoryTypeIdentifierSleepAnalysis", 'sourceName="Sueño" value="HKCategoryValueSleepAnalysisAsleep"'),
+    ("HKCategoryTypeIdentifierSleepAnalysis", 'sourceName="Sueño" value="HKCategoryValueSleepAnalysisAsleepCore"'),
+    ("HKCategoryTypeIdentifierSleepAnalysis", 'sourceName="Sueño" value="HKCategoryValueSleepAnalysisNew"'),
+    ("HKQuantityTypeIdentifierHeartRate", 'value="61"'),  # no source: "", no device: null
+    ("HKQuantityTypeIdentifierHeartRate", 'sourceName="" device="" value="62.5"'),
+    ("HKQuantityTypeIdentifierHeartRate", 'sourceName="twelve bytes" device="a &amp; &quot;b&quot; &apos;c&apos;"'),
+    ("HKQuantityTypeIdentifierStepCount", 'sourceName="thirteen byte" value="1e3"'),
+    ("HKQuantityTypeIdentifierStepCount", 'sourceName="eight by" value="&lt;5"'),  # decodes to "<5": unreadable
+    ("HKQuantityTypeIdentifierStepCount", 'sourceName="Sam\u2019s iPhone" value="70,5"'),
+    ("HKQuantityTypeIdentifierStepCount", 'sourceName="s" value="-0.25"'),
+    ("HKQuantityTypeIdentifierStepCount&amp;", 'sourceName="s" value="7"'),  # decoded, it is not a wanted type
+    ("HKQuantityTypeIdentifierRestingHeartRate", 'sourceName="s" unit="count/min" value="55"'),
+    ("HKQuantityTypeIdentifierBodyMass", 'sourceName="s" value="70"'),
+]
+EDGE_WORKOUTS = ('workoutActivityType="HKWorkoutActivityTypeRock &amp; Roll"', 'duration="3"')
+
+
+def edge_lines() -> str:
+    """Every wanted element in Apple's shape, with values at the edges of what typing does with them."""
+    dates = 'startDate="2024-03-01 08:00:00 -0330" endDate="2024-03-01 08:01:00 +1400"'
+    records = "".join(f' <Record type="{kind}" {attributes} {dates}/>\n' for kind, attributes in EDGE_RECORDS)
+    workouts = "".join(f' <Workout {attributes} sourceName="w" {dates}>\n </Workout>\n' for attributes in EDGE_WORKOUTS)
+    return (records + workouts) * 3
+
+
+@pytest.mark.parametrize("chunk_bytes", [600, 4 << 20])
+def test_scanner_types_edge_values_as_expat_does(tmp_path: Path, chunk_bytes: int) -> None:
+    path = write_xml(tmp_path, edge_lines())
+    report = ReadReport()
+    options = AppleHealthReadOptions(chunk_bytes=chunk_bytes, records_per_batch=4)
+    tables = apple_health.read_export(path, "p1", options, report)
+    assert report.expat_chunks == 0  # the scanner typed every row itself
+    reference = apple_health.read_export(path, "p1", EXPAT)
+    for stream in Stream:
+        assert tables[stream].equals(reference[stream]), stream
+    heart = tables[Stream.HEART_RATE].to_pylist()
+    assert [(row["source"], row["device"]) for row in heart[:2]] == [("", None), ("", "")]
+    assert tables[Stream.WORKOUTS].column("activity_type").to_pylist() == ["HKWorkoutActivityTypeRock & Roll"] * 3
+
+
+def test_stream_order_within_a_chunk_follows_the_document(tmp_path: Path) -> None:
+    path = write_xml(tmp_path, edge_lines())
+    fast, expat = (AppleHealthReadOptions(records_per_batch=1, fast_scan=fast_scan) for fast_scan in (True, False))
+    order = [stream for stream, _ in apple_health.iter_export(path, "p1", fast)]
+    assert list(dict.fromkeys(order))[:3] == [Stream.SLEEP, Stream.HEART_RATE, Stream.STEPS]
+    assert order == [stream for stream, _ in apple_health.iter_export(path, "p1", expat)]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ('sourceName="&bogus;"', "undefined entity"),
+        ('sourceName="a" sourceName="b"', "duplicate attribute"),
+    ],
+)
+def test_what_the_scanner_refuses_expat_reports(tmp_path: Path, attributes: str, message: str) -> None:
+    record = (
+        f' <Record type="HKQuantityTypeIdentifierStepCount" {attributes} startDate="2024-03-01 08:00:00 +0100"'
+        ' endDate="2024-03-01 08:01:00 +0100" value="5"/>\n'
+    )
+    path = write_xml(tmp_path, record)
+    with pytest.raises(MalformedExportError, match=f"line 9: {message}"):
+        apple_health.read_export(path, "p1")
+
+
+def test_an_odd_date_on_an_unread_type_sends_its_chunk_to_expat(tmp_path: Path) -> None:
+    odd = (
+        ' <Record type="HKQuantityTypeIdentifierBodyMass" sourceName="s" startDate="2024-03-01"'
+        ' endDate="2024-03-01" value="70"/>\n'
+    )
+    path = write_xml(tmp_path, edge_lines() + odd)
+    report = ReadReport()
+    tables = apple_health.read_export(path, "p1", report=report)
+    assert report.expat_chunks == 1
+    reference = apple_health.read_export(path, "p1", EXPAT)
+    assert all(tables[stream].equals(reference[stream]) for stream in Stream)
+
+
+def test_wanted_attribute_names_differ_in_length() -> None:
+    assert apple_health_scan.NAME_OF_LENGTH[len("startDate")] == apple_health_scan.ATTRIBUTES.index("startDate")
+    with pytest.raises(ValueError, match="same length"):
+        apple_health_scan.names_by_length(("type", "unit"))
+
+
+def test_an_empty_cut_scans_to_no_rows() -> None:
+    scratch = apple_health_scan.Scratch()
+    data = b' <Correlation type="x">\n  <Record type="y"/>\n' + apple_health_scan.PADDING
+    cut = apple_health_scan.cut_chunk(data, 1, scratch)
+    assert cut is not None
+    assert (cut.consumed_bytes, cut.depth) == (0, 1)
+    elements = apple_health_scan.scan_cut(cut, scratch)
+    assert elements is not None
+    assert len(elements) == 0
+    assert apple_health.scanned_tables(elements, "p1") == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_with_two_errors_fails_naming_the_first(tmp_path: Path, workers: int) -> None:
+    duplicated = (
+        ' <Record type="HKQuantityTypeIdentifierStepCount" value="1" startDate="2024-03-01 08:00:00 +0100"'
+        ' endDate="2024-03-01 08:01:00 +0100" value="2"/>\n'
+    )
+    path = write_xml(tmp_path, duplicated + " <Record>\n" + edge_lines())  # the second Record never closes
+    options = AppleHealthReadOptions(chunk_bytes=1_000, workers=workers)
+    with pytest.raises(MalformedExportError, match="line 9: duplicate attribute"):
+        apple_health.read_export(path, "p1", options)
+
+
+def test_arrow_buffers_round_trip_without_pa_array() -> None:
+    states = pa.array([None, 3, None, 5], pa.int32()).slice(1)
+    assert apple_health_scan.numpy_of(states, np.int32, missing=-1).tolist() == [3, -1, 5]
+    assert apple_health_scan.arrow_of(np.array([1.5, -2.0]), pa.float64()).to_pylist() == [1.5, -2.0]
+    with pytest.raises(TypeError):
+        apple_health_scan.arrow_of(np.array([1, 2], dtype=np.int32), pa.int64())
+    assert apple_health_scan.strings_of(["Teléfono", None, ""]).equals(pa.array(["Teléfono", None, ""], pa.string()))
+    assert apple_health_scan.repeated("p1", 3).equals(pa.array(["p1"] * 3, pa.string()))
