@@ -1,8 +1,9 @@
 """Running an import job: the source format's adapter yields stream batches; each batch is checked for
 consent (per stream, re-asked every batch so a withdrawal mid-run stops collection), rows timed in the
-future are rejected, and the rest are appended to the sensor store, deduplicated. The job row records
-progress and counts as it goes, and the error (file, line or element) when the input is malformed.
-Rows stored before a failure stay stored; they are deduplicated, so running the fixed file again is safe.
+future and rows with physically implausible values (`plausibility.py`) are rejected, counted by reason, and
+the rest are appended to the sensor store, deduplicated. The job row records progress and counts as it
+goes, and the error (file, line or element) when the input is malformed. Rows stored before a failure stay
+stored; they are deduplicated, so running the fixed file again is safe.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pyarrow as pa
 from django.utils import timezone
 
 from careloop.pipeline import apple_health, beiwe
-from careloop.sensing import omh
+from careloop.sensing import omh, plausibility
 from careloop.sensing.consent import may_collect, no_consent_reason
 from careloop.sensing.csv_mapping import MappingError
 from careloop.sensing.formats import UnsupportedUploadError, source_format
@@ -71,14 +72,20 @@ def store_batch(job: ImportJob, spec: StreamSpec, table: pa.Table, store: Sensor
         tally.rejected[no_consent_reason(spec.consent)] += table.num_rows
         return
     now = timezone.now()
-    timely = pl.col(spec.time_column) <= now + FUTURE_TOLERANCE
-    frame = pl.DataFrame(table)
-    kept = frame.filter(timely)
-    if kept.height < frame.height:
-        tally.rejected[FUTURE_REASON] += frame.height - kept.height
+    kept = storable(spec, pl.DataFrame(table), now, tally.rejected)
     result = store.append(spec, kept.to_arrow(), str(job.patient_id), now)
     tally.stored += result.stored
     tally.duplicate += result.duplicate
+
+
+def storable(spec: StreamSpec, frame: pl.DataFrame, now: dt.datetime, rejected: Counter[str]) -> pl.DataFrame:
+    """The rows neither timed in the future nor physically implausible; the others are counted by reason."""
+    timely = frame.filter(pl.col(spec.time_column) <= now + FUTURE_TOLERANCE)
+    if timely.height < frame.height:
+        rejected[FUTURE_REASON] += frame.height - timely.height
+    screened = plausibility.screen(spec.name, timely)
+    rejected.update(screened.rejected)
+    return screened.plausible
 
 
 def start(job: ImportJob) -> None:

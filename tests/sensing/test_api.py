@@ -51,6 +51,16 @@ def test_data_points_are_stored_once_and_counted_per_consent(world: World, grant
     assert (again.json()["stored"], again.json()["duplicate"]) == (0, 1)
 
 
+def test_an_implausible_point_is_counted_by_reason_not_stored(world: World, grant: Grant) -> None:
+    grant(world.own_patient, Stream.HEART_RATE)
+    pulse = [point("heart-rate", "2.0", {"heart_rate": {"value": bpm, "unit": "beats/min"},
+                                         "effective_time_frame": {"date_time": f"2026-01-10T08:0{index}:00Z"}},
+                   f"hr-{index}") for index, bpm in enumerate((64, 8))]
+    page = post(world.own_patient, pulse, headers_for(world.patient_user, Scope.PATIENT_APP))
+    assert page.status_code == 201
+    assert (page.json()["stored"], page.json()["rejection_reasons"]) == (1, {"heart rate outside 20–300 bpm": 1})
+
+
 def test_invalid_points_are_422_with_their_index(world: World) -> None:
     bad = point("step-count", "2.0", {"step_count": -3, "effective_time_frame": {"date_time": "2026-01-10T08:00:00Z"}})
     unknown = point("blood-glucose", "4.0", {})

@@ -166,6 +166,48 @@ def test_rows_of_a_withdrawn_stream_are_counted_not_stored(
     assert stored(world, "heart_rate").num_rows == 0
 
 
+IMPLAUSIBLE = [
+    # a steps CSV of hourly counts: 432,000 is the most a day allows, so an hour of it is kept; -5 is not
+    ("steps", "count", 3600, (800, -5, 0, 432_000), [0, 800, 432_000], "negative step count"),
+    ("heart_rate", "bpm", 0, (0, 20, 72, 300), [20, 72, 300], "heart rate outside 20–300 bpm"),
+]
+
+
+@pytest.mark.parametrize(("name", "unit", "duration_s", "values", "kept", "reason"), IMPLAUSIBLE,
+                         ids=["steps", "heart_rate"])
+def test_implausible_rows_are_counted_by_reason_and_the_rest_stored_once(
+    world: World, grant: Grant, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    name: str, unit: str, duration_s: int, values: tuple[int, ...], kept: list[int], reason: str,
+) -> None:
+    grant(world.own_patient, Stream.STEPS, Stream.HEART_RATE)
+    lines = "".join(f"{epoch_s(1, 8 + hour)},{value}\n" for hour, value in enumerate(values))
+    csv = write(tmp_path, f"{name}.csv", f"t,v\n{lines}")
+    mapping = {"time_column": "t", "time_format": "epoch_s", "value_column": "v", "stream": name, "unit": unit,
+               "duration_s": duration_s}
+    assert ingest_csv(world, csv, mapping) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["state"], counts["read"], counts["stored"], counts["rejected"]) == ("succeeded", 4, 3, 1)
+    assert counts["rejection_reasons"] == {reason: 1}
+    value_column = stream(name).schema.names[-1]
+    assert sorted(stored(world, name).column(value_column).to_pylist()) == kept
+    assert ingest_csv(world, csv, mapping) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["stored"], again["duplicate"], again["rejection_reasons"]) == (0, 3, {reason: 1})
+    assert stored(world, name).num_rows == 3
+
+
+def test_a_file_in_another_unit_is_rejected_row_by_row_and_the_job_succeeds(
+    world: World, grant: Grant, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grant(world.own_patient, Stream.HEART_RATE)
+    beat_intervals_ms = "time,bpm\n2025-07-01 08:00:00,820\n2025-07-01 08:00:01,790\n2025-07-01 08:00:02,905\n"
+    assert ingest_csv(world, write(tmp_path, "rr.csv", beat_intervals_ms), HEART_MAPPING) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert (counts["state"], counts["stored"], counts["error"]) == ("succeeded", 0, "")
+    assert counts["rejection_reasons"] == {"heart rate outside 20–300 bpm": 3}
+    assert stored(world, "heart_rate").num_rows == 0
+
+
 @pytest.mark.parametrize("target", CSV_TARGETS.values(), ids=list(CSV_TARGETS))
 def test_every_csv_target_is_stored_in_its_streams_schema(target: CsvTarget) -> None:
     readings = pa.table({
@@ -188,6 +230,14 @@ STEPS_FORM = {"source_format": "csv", "time_column": "start", "time_format": "ep
 
 def upload(name: str, text: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
+
+
+def upload_steps(client: Client, world: World, text: str, capture: Capture) -> str:
+    """Upload `text` as a steps CSV on the care team's imports page and run the job; returns the page's URL."""
+    url = reverse("sensing:care_imports", args=[world.own_patient.pk])
+    with capture(execute=True):
+        client.post(url, {**STEPS_FORM, "upload": upload("steps.csv", text)})
+    return url
 
 
 def test_the_upload_page_offers_csv_with_its_mapping_in_the_patients_zone(world: World, client: Client) -> None:
@@ -237,11 +287,20 @@ def test_a_malformed_row_uploaded_on_the_web_names_the_file_and_line(
 ) -> None:
     grant(world.own_patient, Stream.STEPS)
     log_in(client, world.alice)
-    broken = STEPS_CSV.replace(";1200", ";lots")
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("sensing:care_imports", args=[world.own_patient.pk]),
-                    {**STEPS_FORM, "upload": upload("steps.csv", broken)})
+    upload_steps(client, world, STEPS_CSV.replace(";1200", ";lots"), django_capture_on_commit_callbacks)
     job = ImportJob.objects.get()
     assert job.state == JobState.FAILED
     assert job.error == "steps.csv: line 3: value 'lots' does not parse as a number"
     assert stored(world, "steps").num_rows == 0
+
+
+def test_the_imports_page_says_how_many_uploaded_rows_were_implausible_and_why(
+    world: World, grant: Grant, client: Client, django_capture_on_commit_callbacks: Capture,
+) -> None:
+    grant(world.own_patient, Stream.STEPS)
+    log_in(client, world.alice)
+    negative = STEPS_CSV + f"{epoch_s(1, 11)};-40\n{epoch_s(1, 12)};-1\n"
+    url = upload_steps(client, world, negative, django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert (job.state, job.rows_stored, job.rejection_reasons) == (JobState.SUCCEEDED, 2, {"negative step count": 2})
+    assert "<li>negative step count: 2</li>" in client.get(url).content.decode()

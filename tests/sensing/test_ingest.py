@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ GPS_FIXES_PER_DAY = 24 * 120
 def imported(world: World, source_format: str, path: Path) -> ImportJob:
     job = do_create_import_job(world.own_patient, source_format, actor=SYSTEM, created_by=None)
     return run_import(job, path)
+
+
+def edit_gps_line(folder: Path, index: int, edit: Callable[[str], str]) -> Path:
+    """Rewrite line `index` (0 is the header) of the participant's second GPS file; returns the file."""
+    path = sorted((folder / "gps").glob("*.csv"))[1]
+    lines = path.read_text().splitlines()
+    lines[index] = edit(lines[index])
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def test_a_beiwe_folder_is_stored_once_and_counted(world: World, grant: Grant, beiwe_folder: Path) -> None:
@@ -66,10 +76,7 @@ def test_a_malformed_beiwe_file_fails_the_job_naming_file_and_line(
     world: World, grant: Grant, beiwe_folder: Path
 ) -> None:
     grant(world.own_patient, Stream.LOCATION)
-    broken = sorted((beiwe_folder / "gps").glob("*.csv"))[1]
-    lines = broken.read_text().splitlines()
-    lines[3] = "not-a-time,x,51.0,-2.0,0,10"
-    broken.write_text("\n".join(lines) + "\n")
+    broken = edit_gps_line(beiwe_folder, 3, lambda _: "not-a-time,x,51.0,-2.0,0,10")
     job = imported(world, "beiwe", beiwe_folder)
     assert job.state == JobState.FAILED
     assert broken.name in job.error
