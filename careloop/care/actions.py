@@ -115,8 +115,9 @@ def do_reschedule_appointment(appointment: Appointment, user: User, starts_at: d
         locked = Appointment.objects.select_for_update().select_related("patient").get(pk=appointment.pk)
         if locked.status != AppointmentStatus.SCHEDULED:
             raise CareActionError("only a scheduled appointment can be moved")
-        locked.starts_at = starts_at
-        locked.save(update_fields=["starts_at"])
+        if locked.starts_at != starts_at:
+            locked.starts_at, locked.changed_at = starts_at, timezone.now()  # the patient is told (reminder task)
+        locked.save(update_fields=["starts_at", "changed_at"])
         _audit(actor, "appointment.reschedule", locked.patient, f"appointment:{locked.pk}")
     return locked
 
@@ -126,8 +127,10 @@ def do_set_appointment_status(appointment: Appointment, user: User, status: str,
     if status not in AppointmentStatus.values:
         raise CareActionError("unknown appointment status")
     with transaction.atomic():
+        if appointment.status == AppointmentStatus.SCHEDULED and status == AppointmentStatus.CANCELLED:
+            appointment.changed_at = timezone.now()  # the patient is told (reminder task)
         appointment.status = status
-        appointment.save(update_fields=["status"])
+        appointment.save(update_fields=["status", "changed_at"])
         _audit(actor, f"appointment.{status}", appointment.patient, f"appointment:{appointment.pk}")
     return appointment
 

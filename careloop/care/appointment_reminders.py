@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from careloop.accounts.models import Patient
 from careloop.care.models import Appointment, AppointmentReminder, AppointmentReminderOffset, AppointmentStatus
@@ -62,8 +63,12 @@ OFFSETS = (DAY_BEFORE, HOUR_BEFORE)
 
 
 def send_appointment_reminders(now: datetime, senders: Sequence[ReminderSender] | None = None) -> list[Reminder]:
-    """Send every appointment reminder that is due now and may go now; returns the reminders sent."""
+    """Send every change notice and appointment reminder that is due now and may go now; returns those sent."""
     chosen = list(senders) if senders is not None else configured_senders()
+    return send_change_notices(now, chosen) + _send_reminders(now, chosen)
+
+
+def _send_reminders(now: datetime, chosen: Sequence[ReminderSender]) -> list[Reminder]:
     upcoming = _upcoming(now)
     done = set(AppointmentReminder.objects.filter(appointment__in=upcoming)
                .values_list("appointment_id", "offset", "starts_at"))
@@ -96,10 +101,56 @@ def may_send(offset: Offset, starts_at: datetime, now: datetime, patient: Patien
     """Whether the ``offset`` reminder of an appointment starting at ``starts_at`` may go at ``now``."""
     if not starts_at - offset.lead <= now < starts_at - offset.last_call:
         return False
+    return quiet_hours_allow(starts_at, now, patient, limits, goes_when_late=offset.goes_in_quiet_hours_when_late)
+
+
+def quiet_hours_allow(starts_at: datetime, now: datetime, patient: Patient, limits: ReminderLimits, *,
+                      goes_when_late: bool) -> bool:
+    """Outside quiet hours, yes; inside, only for a message that ``goes_when_late`` and whose appointment
+    starts too soon after they end (under ``SHORTEST_HELD_LEAD``) to wait for them."""
     if not in_quiet_hours(now.astimezone(patient.zone()).time(), limits):
         return True
     waiting_leaves_too_little = quiet_hours_end(now, patient, limits) > starts_at - SHORTEST_HELD_LEAD
-    return offset.goes_in_quiet_hours_when_late and waiting_leaves_too_little
+    return goes_when_late and waiting_leaves_too_little
+
+
+def send_change_notices(now: datetime, senders: Sequence[ReminderSender]) -> list[Reminder]:
+    """Tell each patient whose coming appointment was moved or cancelled, once per change.
+
+    The words are as generic as a reminder's ("an appointment has changed"): the patient opens the app for
+    the new time. Quiet hours hold a notice back unless the appointment starts too soon after they end,
+    so nobody travels to a visit that was cancelled overnight.
+    """
+    told = AppointmentReminder.objects.filter(appointment=OuterRef("pk"), offset=AppointmentReminderOffset.CHANGE,
+                                              reminder__due_at=OuterRef("changed_at"))
+    changed = Appointment.objects.filter(changed_at__lte=now, starts_at__gt=now).filter(~Exists(told))
+    sent = []
+    for appointment in changed.select_related("patient", "patient__user").order_by("changed_at", "pk"):
+        if quiet_hours_allow(appointment.starts_at, now, appointment.patient, limits_for(appointment.patient),
+                             goes_when_late=True):
+            notice = claim_change_notice(appointment, now)
+            if notice is not None:
+                sent.append(deliver(notice, senders))
+    return sent
+
+
+def claim_change_notice(appointment: Appointment, now: datetime) -> Reminder | None:
+    """Store the notice of the appointment's latest change before sending; None when told already or changed
+    again meanwhile (the next run tells of the newer change). The locked row orders racing runs."""
+    changed_at = appointment.changed_at
+    if changed_at is None:
+        return None
+    with transaction.atomic():
+        same = Appointment.objects.select_for_update().filter(pk=appointment.pk, changed_at=changed_at)
+        told = AppointmentReminder.objects.filter(appointment=appointment, offset=AppointmentReminderOffset.CHANGE,
+                                                  reminder__due_at=changed_at)
+        if not list(same.values_list("pk", flat=True)) or told.exists():
+            return None
+        notice = Reminder.objects.create(patient=appointment.patient, kind=ReminderKind.APPOINTMENT_CHANGE,
+                                         due_at=changed_at, sent_at=now)
+        AppointmentReminder.objects.create(reminder=notice, appointment=appointment,
+                                           offset=AppointmentReminderOffset.CHANGE, starts_at=appointment.starts_at)
+    return notice
 
 
 def claim(appointment: Appointment, offset: Offset, now: datetime) -> Reminder | None:

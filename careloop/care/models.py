@@ -100,6 +100,7 @@ class Appointment(models.Model):
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
     created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    changed_at = models.DateTimeField(null=True, blank=True, help_text="last moved or cancelled; the patient is told")
 
     class Meta:
         indexes: ClassVar[list[models.Index]] = [
@@ -119,10 +120,15 @@ class Appointment(models.Model):
 class AppointmentReminderOffset(models.TextChoices):
     DAY_BEFORE = "day_before", _("The day before")
     HOUR_BEFORE = "hour_before", _("An hour before")
+    CHANGE = "change", _("Moved or cancelled")
 
 
 class AppointmentReminder(models.Model):
-    """The reminder sent for one appointment at one offset before one start time."""
+    """The reminder sent for one appointment at one offset before one start time, or the notice of a change.
+
+    A change notice's reminder is due at the change it tells of (``Appointment.changed_at``), so each
+    change is told once however often the appointment moves back and forth.
+    """
 
     reminder = models.OneToOneField(Reminder, primary_key=True, on_delete=models.CASCADE,
                                     related_name="appointment_link")
@@ -134,6 +140,7 @@ class AppointmentReminder(models.Model):
         constraints: ClassVar[list[models.BaseConstraint]] = [
             # Two task runs (or two workers) racing on one appointment store one reminder per offset.
             models.UniqueConstraint(fields=["appointment", "offset", "starts_at"],
+                                    condition=~Q(offset=AppointmentReminderOffset.CHANGE),
                                     name="appointmentreminder_once_per_offset"),
         ]
 

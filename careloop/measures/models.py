@@ -172,14 +172,15 @@ class ReminderPolicy(models.Model):
 class ReminderKind(models.TextChoices):
     CHECK_IN = "check_in", "Check-in"
     APPOINTMENT = "appointment", "Appointment"
+    APPOINTMENT_CHANGE = "appt_change", "Appointment moved or cancelled"
 
 
 class Reminder(models.Model):
     """One reminder sent to a patient, with the channels that carried it.
 
-    A check-in reminder names its schedule and occurrence (``due_at``); an appointment reminder has no
-    schedule, and ``care.AppointmentReminder`` ties it to its appointment, offset and start time. Every
-    kind counts towards the organisation's daily cap.
+    A check-in reminder names its schedule and occurrence (``due_at``); an appointment reminder, or the
+    notice that an appointment was moved or cancelled, has no schedule, and ``care.AppointmentReminder``
+    ties it to its appointment, offset and start time. Every kind counts towards the daily cap.
     """
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
@@ -197,7 +198,7 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["schedule", "due_at"], name="reminder_one_per_occurrence"),
             models.CheckConstraint(
                 condition=Q(kind=ReminderKind.CHECK_IN, schedule__isnull=False)
-                | Q(kind=ReminderKind.APPOINTMENT, schedule__isnull=True),
+                | Q(kind__in=[ReminderKind.APPOINTMENT, ReminderKind.APPOINTMENT_CHANGE], schedule__isnull=True),
                 name="reminder_schedule_only_for_check_ins",
             ),
         ]

@@ -102,6 +102,9 @@ def reminder_text(kind: str = ReminderKind.CHECK_IN) -> tuple[str, str]:
     if kind == ReminderKind.APPOINTMENT:
         return _("You have an appointment coming up"), _("You have an appointment coming up. Open Careloop to "
                                                          "see the details.")
+    if kind == ReminderKind.APPOINTMENT_CHANGE:
+        return _("An appointment has changed"), _("An appointment with your care team has been moved or "
+                                                  "cancelled. Open Careloop to see the details.")
     return _("A check-in is waiting for you"), _("You have a check-in waiting in Careloop. Open the app to answer it.")
 
 

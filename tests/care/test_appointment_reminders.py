@@ -27,7 +27,13 @@ from careloop.care.actions import (
     do_reschedule_appointment,
     do_set_appointment_status,
 )
-from careloop.care.appointment_reminders import DAY_BEFORE, HOUR_BEFORE, claim, send_appointment_reminders
+from careloop.care.appointment_reminders import (
+    DAY_BEFORE,
+    HOUR_BEFORE,
+    claim,
+    claim_change_notice,
+    send_appointment_reminders,
+)
 from careloop.care.models import Appointment, AppointmentReminder
 from careloop.measures.actions import do_set_schedule
 from careloop.measures.models import Reminder, ReminderKind, ReminderPolicy
@@ -135,10 +141,12 @@ def test_moving_an_appointment_re_arms_its_reminders_for_the_new_time_only(world
     with time_machine.travel(london(9, 15), tick=False):
         do_reschedule_appointment(appointment, world.alice, london(12, 11), actor=SYSTEM)
     assert every_run(london(9, 15), london(12, 12), timedelta(minutes=10)) == [
+        (london(9, 15), "change"),  # the patient is told at once (outside quiet hours)
         (london(11, 11), "day_before"), (london(12, 10), "hour_before"),  # and nothing at the old time
     ]
     starts = sorted(AppointmentReminder.objects.values_list("offset", "starts_at"))
-    assert starts == [("day_before", london(10, 14)), ("day_before", london(12, 11)), ("hour_before", london(12, 11))]
+    assert starts == [("change", london(12, 11)), ("day_before", london(10, 14)), ("day_before", london(12, 11)),
+                      ("hour_before", london(12, 11))]
     assert AuditEvent.objects.filter(action="appointment.reschedule").count() == 1
 
 
@@ -331,3 +339,77 @@ def test_the_appointments_page_shows_the_reminders_sent_and_for_which_time(world
     html = page.content.decode()
     assert "The day before: 2025-06-09 14:00 (in_app" in html  # in the patient's time, with its channels
     assert "for its earlier time" in html  # sent before the move, for the old start
+
+
+def move(world: World, appointment: Appointment, to: datetime, at: datetime) -> None:
+    with time_machine.travel(at, tick=False):
+        do_reschedule_appointment(appointment, world.alice, to, actor=SYSTEM)
+
+
+def test_a_moved_appointment_is_told_once_in_words_that_name_nothing(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    move(world, appointment, london(12, 11), london(9, 10))
+    assert every_run(london(9, 10), london(9, 11)) == [(london(9, 10), "change")]
+    [notice] = mail.outbox
+    assert notice.subject == "An appointment has changed"
+    assert notice.body == ("An appointment with your care team has been moved or cancelled. Open Careloop to see "
+                           "the details.")
+    assert Reminder.objects.get(kind=ReminderKind.APPOINTMENT_CHANGE).due_at == london(9, 10)  # the change told of
+
+
+def test_a_cancelled_appointment_is_told_and_one_that_happened_or_was_missed_is_not(world: World) -> None:
+    cancelled, attended, missed = (book(world, london(10, 14)) for _ in range(3))
+    with time_machine.travel(london(9, 10), tick=False):
+        do_set_appointment_status(cancelled, world.alice, "cancelled", actor=SYSTEM)
+        do_set_appointment_status(attended, world.alice, "attended", actor=SYSTEM)
+        do_set_appointment_status(missed, world.alice, "missed", actor=SYSTEM)
+    assert [r.appointment_link.appointment for r in send_appointment_reminders(london(9, 10, 5))] == [cancelled]
+    assert send_appointment_reminders(london(9, 10, 10)) == []
+
+
+def test_each_change_is_told_even_back_to_an_earlier_time(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    for at, to in ((london(8, 10), london(12, 11)), (london(8, 11), london(10, 14)), (london(8, 12), london(12, 11))):
+        move(world, appointment, to, at)
+        assert [r.due_at for r in send_appointment_reminders(at)] == [at]
+    assert AppointmentReminder.objects.filter(offset="change").count() == 3
+
+
+def test_moving_to_the_same_time_tells_nothing(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    move(world, appointment, london(10, 14), london(9, 10))
+    assert every_run(london(9, 10), london(9, 11)) == []
+
+
+def test_a_change_notice_waits_out_quiet_hours_unless_the_visit_is_too_soon_after_them(world: World) -> None:
+    later, early = book(world, london(11, 14)), book(world, london(10, 8, 20))
+    move(world, later, london(11, 15), london(9, 22))
+    do_set_appointment_status(early, world.alice, "cancelled", actor=SYSTEM)
+    Appointment.objects.filter(pk=early.pk).update(changed_at=london(9, 22))  # cancelled at 22:00 too
+    assert every_run(london(9, 22), london(10, 8, 5)) == [
+        (london(9, 22), "change"),  # the 08:20 visit: waiting until 08:00 would leave 20 minutes
+        (london(10, 8), "change"),  # the other waits for the end of quiet hours
+    ]
+
+
+def test_a_change_to_a_visit_already_past_is_not_told(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    move(world, appointment, london(10, 9), london(10, 12))  # recorded after the event
+    assert every_run(london(10, 12), london(10, 13)) == []
+
+
+def test_a_notice_claimed_after_a_newer_change_sends_nothing(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    move(world, appointment, london(12, 11), london(9, 10))
+    stale = Appointment.objects.get(pk=appointment.pk)
+    move(world, appointment, london(13, 11), london(9, 11))
+    assert claim_change_notice(stale, london(9, 11)) is None
+    assert [r.due_at for r in send_appointment_reminders(london(9, 12))] == [london(9, 11)]
+
+
+def test_the_appointments_page_shows_the_change_notice(world: World) -> None:
+    appointment = book(world, london(10, 14))
+    move(world, appointment, london(12, 11), london(9, 10))
+    send_appointment_reminders(london(9, 10))
+    html = log_in(Client(), world.alice).get(reverse("care:appointments", args=[world.own_patient.pk])).content
+    assert "Moved or cancelled: 2025-06-09 10:00 (in_app, email)" in html.decode()
