@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.utils import formats, timezone
 
 from careloop.accounts.models import Patient
-from careloop.care.models import Appointment
+from careloop.care.models import Appointment, AppointmentStatus
 from careloop.care.queries import appointments_for_patient
 from careloop.interventions.models import ExerciseEntry
 from careloop.measures.instrument_schema import Instrument
@@ -110,6 +110,12 @@ def next_appointment(patient: Patient) -> Appointment | None:
     """The soonest appointment not yet started."""
     now = timezone.now()
     return next((a for a in appointments_for_patient(patient) if a.starts_at >= now), None)
+
+
+def cancelled_appointments(patient: Patient) -> list[Appointment]:
+    """Appointments still to come that the care team cancelled: the change notice sends the patient here."""
+    return list(Appointment.objects.filter(patient=patient, status=AppointmentStatus.CANCELLED,
+                                           starts_at__gte=timezone.now()).order_by("starts_at"))
 
 
 def unread_messages(patient: Patient) -> int:

@@ -47,7 +47,7 @@ def my_overview(request: HttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(patient.zone()).date()
     context = {
         "patient": patient, "due": queries.due_check_ins(patient), "exercises_due": due_assignments(patient, today),
-        "appointment": queries.next_appointment(patient),
+        "appointment": queries.next_appointment(patient), "cancelled": queries.cancelled_appointments(patient),
         "unread": queries.unread_messages(patient),
         "encouragement": queries.encouragement(patient) if queries.goals_shown(patient) else None,
     }

@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from careloop.accounts.models import Patient
 from careloop.audit.chain import Actor
 from careloop.audit.models import AuditEvent
+from careloop.care.actions import do_book_appointment, do_set_appointment_status
 from careloop.consent.models import ConsentDocument, Purpose, Stream
 from careloop.consent.queries import allows
 from careloop.interventions.actions import do_complete_exercise
@@ -154,3 +156,14 @@ def test_log_out_clears_the_site_data(world: World) -> None:
     client = patient_client(world)
     response = client.post(reverse("account_logout"))
     assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+
+def test_home_says_which_coming_appointment_the_care_team_cancelled(world: World) -> None:
+    soon = timezone.now() + timedelta(days=3)
+    do_book_appointment(world.own_patient, world.alice, soon + timedelta(days=1), 50, "phone", "", actor=SYSTEM)
+    dropped = do_book_appointment(world.own_patient, world.alice, soon, 50, "phone", "", actor=SYSTEM)
+    do_set_appointment_status(dropped, world.alice, "cancelled", actor=SYSTEM)
+    html = patient_client(world).get(reverse("patient:overview")).content.decode()
+    assert html.count("Cancelled by your care team: the appointment on") == 1
+    assert "No appointment is booked." not in html  # the other one is still the next appointment
