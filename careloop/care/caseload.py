@@ -151,14 +151,15 @@ def lapsed_check_ins(patients: QuerySet[Patient], now: datetime) -> dict[uuid.UU
         ~holds | stored_overdue(now)).annotate(
         held=ExpressionWrapper(holds, output_field=BooleanField()),
         latest=Case(When(holds, then=None), default=latest_response()))  # asked only where live
-    rows = list(schedule_rows(schedules, "patient_id", "instrument_id", "held", "window__due_at", "latest"))
-    live = live_windows((row for row in rows if not row[-3]), now)
+    rows = list(schedule_rows(schedules, "patient_id", "instrument_id", "held", "window__due_at", "latest",
+                              named=True))
+    live = live_windows([row for row in rows if not row.held], now)
     found: dict[uuid.UUID, list[tuple[str, datetime]]] = defaultdict(list)
-    for pk, *_columns, patient_id, instrument_id, held, due_at, latest in rows:
-        if held:
-            found[patient_id].append((instrument_id, due_at))
-        elif overdue(window := live[pk], latest, now) and window.occurrence:
-            found[patient_id].append((instrument_id, window.occurrence.due_at))
+    for row in rows:
+        if row.held:
+            found[row.patient_id].append((row.instrument_id, row.window__due_at))
+        elif overdue(window := live[row.pk], row.latest, now) and window.occurrence:
+            found[row.patient_id].append((row.instrument_id, window.occurrence.due_at))
     return found
 
 

@@ -44,10 +44,10 @@ from careloop.measures.schedules import (
 ScheduleRow = tuple[uuid.UUID, str, str, date, date | None, str]  # pk, kind, parameters, starts, ends, zone
 
 
-def schedule_rows(schedules: QuerySet[Schedule], *extra: str) -> QuerySet[Any]:
+def schedule_rows(schedules: QuerySet[Schedule], *extra: str, named: bool = False) -> QuerySet[Any]:
     """Tuples that start with the ``ScheduleRow`` columns (parameters as stored text), then ``extra``."""
     return schedules.annotate(parameters_text=Cast("parameters", TextField())).values_list(
-        "pk", "kind", "parameters_text", "starts_on", "ends_on", "patient__timezone", *extra)
+        "pk", "kind", "parameters_text", "starts_on", "ends_on", "patient__timezone", *extra, named=named)
 
 
 def live_windows(rows: Iterable[tuple[Any, ...]], now: datetime) -> dict[uuid.UUID, CurrentWindow]:
