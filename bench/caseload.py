@@ -1,7 +1,7 @@
 """Server time of the caseload and of one timeline with 5,000 patients and a year of history each.
 
 Builds (once) an organisation of 5,000 synthetic patients in ten care teams with bulk_create: an open
-episode, weekly PHQ-9 and GAD-7 for up to 52 weeks (about 490,000 responses, none in the future; one
+episode, weekly PHQ-9 and GAD-7 for up to 52 weeks (about 500,000 responses, none in the future; one
 patient in five stopped answering three weeks ago, so their check-ins are overdue), two schedules each,
 open alerts for one patient in twenty (some overdue), a message thread, notes, and a year of nightly
 sleep and steps for one patient in ten. Patients start on different days of a four-week intake, so

@@ -8,10 +8,10 @@ that reason's own order, then how many reasons it has.
 
 The whole gated set is read in a constant number of queries: one for the patients with their stored
 facts (``care.facts``: latest scores, first score of the episode, last contact, joining date), one for
-open alerts, one for overdue check-ins (asked in SQL of each schedule's stored window,
+open alerts, one for overdue or missed check-ins (asked in SQL of each schedule's stored window,
 ``measures.windows``, and derived live where no window holds now); then it is filtered, sorted and
 paged in Python, and only the page shown loads more (team names, and the patients named in the alert
-list). Everything that depends on the clock (overdue alerts, overdue check-ins, days without contact)
+list). Everything that depends on the clock (overdue alerts, lapsed check-ins, days without contact)
 is decided at read time against now: stored rows only say until when they hold. Names are encrypted,
 so name search runs in Python over the already-gated set (no index of names exists to leak).
 """
@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db.models import BooleanField, Case, ExpressionWrapper, QuerySet, When
 from django.utils.translation import gettext as _
@@ -35,7 +35,16 @@ from careloop.care.facts import CASELOAD_INSTRUMENTS, COLUMNS, Facts, live_facts
 from careloop.lib.gc_pause import cyclic_gc_paused
 from careloop.measures.instruments_registry import builtin_instruments
 from careloop.measures.models import Schedule
-from careloop.measures.windows import holding_at, latest_response, live_windows, overdue, schedule_rows, stored_overdue
+from careloop.measures.schedules import Status
+from careloop.measures.windows import (
+    holding_at,
+    lapse,
+    latest_response,
+    live_windows,
+    schedule_rows,
+    stored_lapsed,
+    stored_overdue,
+)
 from careloop.safety.models import RiskAlert
 from careloop.safety.queries import AlertRow, alert_row
 from careloop.safety.rules import reliable_change_thresholds
@@ -82,7 +91,7 @@ class CaseloadRow:
     joined_at: datetime
     scores: list[LatestScore] = field(default_factory=list)
     alerts: list[AlertRow] = field(default_factory=list)
-    lapsed: list[tuple[str, datetime]] = field(default_factory=list)  # overdue check-ins: instrument, due
+    lapsed: list[tuple[str, Status, datetime]] = field(default_factory=list)  # instrument, overdue or missed, due
     last_contact: datetime | None = None
     reasons: list[Reason] = field(default_factory=list)
     teams: list[str] = field(default_factory=list)  # filled for the rows of the page shown
@@ -139,28 +148,37 @@ def open_alerts_by_patient(patients: QuerySet[Patient], now: datetime) -> dict[u
     return found
 
 
-def lapsed_check_ins(patients: QuerySet[Patient], now: datetime) -> dict[uuid.UUID, list[tuple[str, datetime]]]:
-    """Each patient's overdue check-ins (instrument, due time), in one query.
+def lapsed_check_ins(patients: QuerySet[Patient], now: datetime) -> dict[uuid.UUID, list[tuple[str, Status, datetime]]]:
+    """Each patient's check-ins overdue now, or missed and not answered since: (instrument, status, due time).
 
-    A schedule whose stored window holds now (``measures.windows``) is answered in SQL, and comes back
-    only if it is overdue. One without (no row yet, or a span that has ended) comes back with what the
-    live computation needs, so the answer never depends on the stored windows being current.
+    One query. A schedule whose stored window holds now (``measures.windows``) is answered in SQL, and
+    comes back only if it has lapsed. One without (no row yet, or a span that has ended) comes back with
+    what the live computation needs, so the answer never depends on the stored windows being current.
+    Both paths decide with the same rule (``windows.lapse``; its SQL twin is tested against it).
     """
     holds = holding_at(now, "window__")
     schedules = Schedule.objects.filter(patient__in=patients.values("pk"), active=True).filter(
-        ~holds | stored_overdue(now)).annotate(
+        ~holds | stored_lapsed(now)).annotate(
         held=ExpressionWrapper(holds, output_field=BooleanField()),
+        overdue_now=ExpressionWrapper(stored_overdue(now), output_field=BooleanField()),
         latest=Case(When(holds, then=None), default=latest_response()))  # asked only where live
-    rows = list(schedule_rows(schedules, "patient_id", "instrument_id", "held", "window__due_at", "latest",
-                              named=True))
+    rows = list(schedule_rows(schedules, "patient_id", "instrument_id", "held", "overdue_now", "window__due_at",
+                              "window__previous_due_at", "latest", named=True))
     live = live_windows([row for row in rows if not row.held], now)
-    found: dict[uuid.UUID, list[tuple[str, datetime]]] = defaultdict(list)
+    found: dict[uuid.UUID, list[tuple[str, Status, datetime]]] = defaultdict(list)
     for row in rows:
         if row.held:
-            found[row.patient_id].append((row.instrument_id, row.window__due_at))
-        elif overdue(window := live[row.pk], row.latest, now) and window.occurrence:
-            found[row.patient_id].append((row.instrument_id, window.occurrence.due_at))
+            found[row.patient_id].append((row.instrument_id, *_stored_lapse(row)))
+        elif (lapsed := lapse(live[row.pk], row.latest, now)) is not None:
+            found[row.patient_id].append((row.instrument_id, *lapsed))
     return found
+
+
+def _stored_lapse(row: Any) -> tuple[Status, datetime]:
+    """What SQL found for a held window: overdue now, else (``stored_lapsed`` let it through) missed."""
+    if row.overdue_now:
+        return Status.OVERDUE, row.window__due_at
+    return Status.MISSED, row.window__previous_due_at
 
 
 def latest_scores(facts: Facts) -> list[LatestScore]:
@@ -264,9 +282,12 @@ def top_band(instrument_id: str) -> str | None:
     return max(scheme.ranges, key=lambda band: band.min).band
 
 
-def lapsed_reason(instrument_id: str, due_at: datetime) -> Reason:
+def lapsed_reason(instrument_id: str, status: Status, due_at: datetime) -> Reason:
     params = (("name", instrument_name(instrument_id)), ("due", f"{due_at:%Y-%m-%d}"))
-    return Reason(5, "lapsed", mark("%(name)s check-in overdue (due %(due)s)"), params, (due_at.timestamp(),))
+    # The name says what it is ("PHQ-9", "Daily mood check-in"), so the words do not repeat "check-in".
+    words = mark("%(name)s missed (due %(due)s)") if status == Status.MISSED else mark(
+        "%(name)s overdue (due %(due)s)")
+    return Reason(5, "lapsed", words, params, (due_at.timestamp(),))
 
 
 def contact_reasons(row: CaseloadRow, now: datetime) -> list[Reason]:

@@ -125,11 +125,11 @@ class Schedule(models.Model):
 class CheckInWindow(models.Model):
     """A schedule's current occurrence, stored so that SQL can find overdue check-ins (``measures.windows``).
 
-    A copy of ``schedules.current_window``: it holds from ``valid_from`` until ``valid_until`` (when an
-    occurrence is open, that is when it closes). Outside that span, or without a row, readers compute
-    the window live, so a stale or missing row is never a wrong answer, only a slower one. The latest
-    response to the schedule's instrument is copied too, so whether the window was answered is a
-    comparison of two columns.
+    A copy of ``schedules.current_window``: the open occurrence and the last one to close, which hold from
+    ``valid_from`` until ``valid_until`` (when an occurrence is open, that is when it closes). Outside that
+    span, or without a row, readers compute the window live, so a stale or missing row is never a wrong
+    answer, only a slower one. The latest response to the schedule's instrument is copied too, so whether
+    an occurrence was answered is a comparison of two columns.
     """
 
     schedule = models.OneToOneField(Schedule, on_delete=models.CASCADE, primary_key=True, related_name="window")
@@ -138,6 +138,8 @@ class CheckInWindow(models.Model):
     opens_at = models.DateTimeField(null=True, help_text="null: no occurrence is open in the span")
     due_at = models.DateTimeField(null=True)
     overdue_at = models.DateTimeField(null=True)
+    previous_opens_at = models.DateTimeField(null=True, help_text="the last occurrence to close; null: none has")
+    previous_due_at = models.DateTimeField(null=True)
     latest_response_at = models.DateTimeField(null=True, help_text="the latest response to the instrument, any time")
 
     class Meta:
@@ -147,6 +149,10 @@ class CheckInWindow(models.Model):
                 condition=Q(opens_at__isnull=True, due_at__isnull=True, overdue_at__isnull=True)
                 | Q(opens_at__isnull=False, due_at__isnull=False, overdue_at__isnull=False),
                 name="checkinwindow_occurrence_whole"),
+            models.CheckConstraint(
+                condition=Q(previous_opens_at__isnull=True, previous_due_at__isnull=True)
+                | Q(previous_opens_at__isnull=False, previous_due_at__isnull=False),
+                name="checkinwindow_previous_whole"),
         ]
 
     def __str__(self) -> str:

@@ -200,17 +200,21 @@ def _time_of_day(spec: ScheduleSpec, day: date) -> time:
 
 
 def restart_date(parameters: ScheduleParameters, starts_on: date, ends_on: date | None, today: date) -> date:
-    """The schedule's latest local date up to ``today`` where that is one of its dates, else ``starts_on``.
+    """The schedule's date one occurrence before its latest date up to ``today`` (the latest itself when
+    it is the first), where that is one of its dates; else ``starts_on``.
 
-    A schedule restarted on that date has the same current occurrence (an occurrence stays open until
-    the next one's date, so the latest date up to today is the open one). Schedules that differ only
-    in when they started thus share one computation: a caseload of thousands computes each cadence once.
+    A schedule restarted on that date has the same current and previous occurrences (an occurrence stays
+    open until the next one's date, so the latest date up to today is the open one, and the one before
+    it the last to close). Schedules that differ only in when they started thus share one computation:
+    a caseload of thousands computes each cadence once.
     """
     step, anchor = _cadence_from(parameters, starts_on)
     if step == 0 or today < anchor:
         return starts_on
     latest = anchor + timedelta(days=(today - anchor).days // step * step)
-    return latest if ends_on is None or latest <= ends_on else starts_on
+    if ends_on is not None and latest > ends_on:
+        return starts_on
+    return max(latest - timedelta(days=step), anchor)
 
 
 def occurrences_between(spec: ScheduleSpec, start: datetime, end: datetime) -> list[Occurrence]:
@@ -228,27 +232,50 @@ def current_occurrence(spec: ScheduleSpec, now: datetime) -> Occurrence | None:
     return open_now[-1] if open_now else None
 
 
+def previous_occurrence(spec: ScheduleSpec, now: datetime) -> Occurrence | None:
+    """The latest occurrence that has closed by ``now``, if any.
+
+    The latest date up to today (or the last date, for an ended schedule) opened by now: it is either
+    still open, and then the date one step before it is the last to close, or already closed.
+    """
+    step, anchor = _cadence(spec)
+    last = now.astimezone(spec.zone).date()
+    if spec.ends_on is not None:
+        last = min(last, spec.ends_on)
+    if last < anchor:
+        return None
+    latest = anchor + timedelta(days=(last - anchor).days // step * step) if step else anchor
+    for day in (latest, latest - timedelta(days=step)) if step else (latest,):
+        if day >= anchor and (occurrence := occurrence_on(spec, day)).closes_at <= now:
+            return occurrence
+    return None
+
+
 @dataclass(frozen=True)
 class CurrentWindow:
-    """The current occurrence (or none) and the span of time over which it stays the current one.
+    """The current occurrence (or none), the previous one (the last to close, or none), and the span of
+    time over which both stay what they are.
 
     An open occurrence stays current from when it opens until it closes: the next one opens when it
     closes (a one-off has no next). When none is open, none can open before the next local midnight,
-    because every occurrence opens at the start of a local day. So a window computed once can be
-    stored and trusted for any ``now`` in ``[valid_from, valid_until)``.
+    because every occurrence opens at the start of a local day. Occurrences also close only at local
+    midnights, and only an open one can close, so the previous occurrence does not change within the
+    span either. A window computed once can thus be stored and trusted for any ``now`` in
+    ``[valid_from, valid_until)``.
     """
 
     valid_from: datetime
     valid_until: datetime
     occurrence: Occurrence | None
+    previous: Occurrence | None
 
     def holds_at(self, now: datetime) -> bool:
         return self.valid_from <= now < self.valid_until
 
 
 def current_window(spec: ScheduleSpec, now: datetime) -> CurrentWindow:
-    occurrence = current_occurrence(spec, now)
+    occurrence, previous = current_occurrence(spec, now), previous_occurrence(spec, now)
     if occurrence is not None:
-        return CurrentWindow(occurrence.opens_at, occurrence.closes_at, occurrence)
+        return CurrentWindow(occurrence.opens_at, occurrence.closes_at, occurrence, previous)
     tomorrow = now.astimezone(spec.zone).date() + timedelta(days=1)
-    return CurrentWindow(now, start_of_day(tomorrow, spec.zone), None)
+    return CurrentWindow(now, start_of_day(tomorrow, spec.zone), None, previous)

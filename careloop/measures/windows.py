@@ -36,12 +36,14 @@ from careloop.measures.schedules import (
     CurrentWindow,
     ScheduleParameters,
     ScheduleSpec,
+    Status,
     current_window,
     parameters_for,
     restart_date,
 )
 
 ScheduleRow = tuple[uuid.UUID, str, str, date, date | None, str]  # pk, kind, parameters, starts, ends, zone
+STORED_COLUMNS = ("opens_at", "due_at", "overdue_at", "previous_opens_at", "previous_due_at")
 
 
 def schedule_rows(schedules: QuerySet[Schedule], *extra: str, named: bool = False) -> QuerySet[Any]:
@@ -54,9 +56,9 @@ def live_windows(rows: Iterable[tuple[Any, ...]], now: datetime) -> dict[uuid.UU
     """Each schedule's current window at ``now``, by schedule id, from rows that start with ``ScheduleRow``.
 
     Thousands of schedules share a few cadences: parameters are parsed once per distinct stored text,
-    and each schedule is restarted at its latest date (``restart_date``), so schedules that differ only
-    in when they started compute their window once. Only the random kind's id matters (it seeds the
-    time of day), so only that kind keeps it in the shape.
+    and each schedule is restarted one occurrence before its latest date (``restart_date``), so
+    schedules that differ only in when they started compute their window once. Only the random kind's
+    id matters (it seeds the time of day), so only that kind keeps it in the shape.
     """
     computed: dict[tuple[object, ...], CurrentWindow] = {}
     found = {}
@@ -92,19 +94,43 @@ def latest_response() -> Subquery:
     return Subquery(answers.order_by("-submitted_at").values("submitted_at")[:1])
 
 
-def overdue(window: CurrentWindow, latest_response_at: datetime | None, now: datetime) -> bool:
-    """Past the open occurrence's overdue time, unanswered: the instrument's latest response is not inside
-    the occurrence by ``now`` (one from a clock running ahead counts once its time has come)."""
-    occurrence = window.occurrence
-    return occurrence is not None and occurrence.overdue_at <= now and not (
-        latest_response_at is not None and occurrence.opens_at <= latest_response_at <= now)
+def answered_since(opens_at: datetime, latest_response_at: datetime | None, now: datetime) -> bool:
+    """Whether the instrument was answered from ``opens_at`` on, by ``now`` (a response stamped by a clock
+    running ahead counts once its time has come)."""
+    return latest_response_at is not None and opens_at <= latest_response_at <= now
+
+
+def lapse(window: CurrentWindow, latest_response_at: datetime | None, now: datetime) -> tuple[Status, datetime] | None:
+    """(status, due time) of a check-in needing attention now, or None.
+
+    OVERDUE: the open occurrence is past its overdue time and unanswered. Otherwise MISSED: the last
+    occurrence to close went unanswered and nothing has been answered since it opened (a later answer
+    means the patient is back). A patient who stopped answering shows one or the other until they
+    answer again.
+    """
+    current, previous = window.occurrence, window.previous
+    if current is not None and current.overdue_at <= now and not answered_since(current.opens_at,
+                                                                                latest_response_at, now):
+        return Status.OVERDUE, current.due_at
+    if previous is not None and not answered_since(previous.opens_at, latest_response_at, now):
+        return Status.MISSED, previous.due_at
+    return None
 
 
 def stored_overdue(now: datetime, prefix: str = "window__") -> Q:
-    """The SQL twin of ``overdue``: schedules whose stored window holds at ``now`` and is overdue."""
-    answered = Q(**{f"{prefix}latest_response_at__gte": F(f"{prefix}opens_at"),
-                    f"{prefix}latest_response_at__lte": now})
-    return holding_at(now, prefix) & Q(**{f"{prefix}overdue_at__lte": now}) & ~answered
+    """The SQL twin of ``lapse`` returning OVERDUE, for a stored window that holds at ``now``."""
+    return holding_at(now, prefix) & Q(**{f"{prefix}overdue_at__lte": now}) & _unanswered_since("opens_at", now,
+                                                                                                 prefix)
+
+
+def stored_lapsed(now: datetime, prefix: str = "window__") -> Q:
+    """The SQL twin of ``lapse`` returning anything: overdue, or the previous occurrence missed."""
+    missed = Q(**{f"{prefix}previous_opens_at__isnull": False}) & _unanswered_since("previous_opens_at", now, prefix)
+    return stored_overdue(now, prefix) | (holding_at(now, prefix) & missed)
+
+
+def _unanswered_since(column: str, now: datetime, prefix: str) -> Q:
+    return ~Q(**{f"{prefix}latest_response_at__gte": F(f"{prefix}{column}"), f"{prefix}latest_response_at__lte": now})
 
 
 def refresh(schedules: QuerySet[Schedule], now: datetime | None = None) -> int:
@@ -115,16 +141,24 @@ def refresh(schedules: QuerySet[Schedule], now: datetime | None = None) -> int:
     stored = [_stored(pk, windows[pk], latest) for pk, *_columns, latest in rows]
     CheckInWindow.objects.bulk_create(
         stored, batch_size=500, update_conflicts=True, unique_fields=["schedule"],
-        update_fields=["valid_from", "valid_until", "opens_at", "due_at", "overdue_at", "latest_response_at"])
+        update_fields=["valid_from", "valid_until", "latest_response_at", *STORED_COLUMNS])
     return len(stored)
 
 
 def _stored(schedule_id: uuid.UUID, window: CurrentWindow, latest_response_at: datetime | None) -> CheckInWindow:
-    occurrence = window.occurrence
-    return CheckInWindow(
-        schedule_id=schedule_id, valid_from=window.valid_from, valid_until=window.valid_until,
-        opens_at=occurrence.opens_at if occurrence else None, due_at=occurrence.due_at if occurrence else None,
-        overdue_at=occurrence.overdue_at if occurrence else None, latest_response_at=latest_response_at)
+    return CheckInWindow(schedule_id=schedule_id, valid_from=window.valid_from, valid_until=window.valid_until,
+                         latest_response_at=latest_response_at, **_columns(window))
+
+
+def _columns(window: CurrentWindow) -> dict[str, datetime | None]:
+    """The stored columns of the open occurrence and the previous one (None where there is none)."""
+    current, previous = window.occurrence, window.previous
+    return {
+        "opens_at": current.opens_at if current else None, "due_at": current.due_at if current else None,
+        "overdue_at": current.overdue_at if current else None,
+        "previous_opens_at": previous.opens_at if previous else None,
+        "previous_due_at": previous.due_at if previous else None,
+    }
 
 
 def roll_forward(now: datetime | None = None) -> int:
@@ -144,13 +178,10 @@ def wrong(schedules: QuerySet[Schedule], now: datetime | None = None) -> list[uu
 
 
 def _same(row: CheckInWindow, window: CurrentWindow, latest_response_at: datetime | None) -> bool:
-    occurrence = window.occurrence
-    if row.latest_response_at != latest_response_at:
-        return False
-    if occurrence is None:
-        return row.opens_at is None
-    return (row.opens_at, row.due_at, row.overdue_at, row.valid_until) == (
-        occurrence.opens_at, occurrence.due_at, occurrence.overdue_at, occurrence.closes_at)
+    """The row says what the live window says (an open occurrence's span must also end when it closes)."""
+    closes = window.occurrence.closes_at if window.occurrence else row.valid_until
+    stored = {column: getattr(row, column) for column in STORED_COLUMNS}
+    return (stored, row.latest_response_at, row.valid_until) == (_columns(window), latest_response_at, closes)
 
 
 # --- keeping rows current on every save of a schedule, a patient or a response -------------------------

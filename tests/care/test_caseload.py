@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from careloop.accounts.models import Patient
 from careloop.care import caseload, facts
 from careloop.care.models import ClinicalNote, NoteKind
 from careloop.measures.models import CheckInWindow, Schedule, ScheduleKind
+from careloop.measures.schedules import Status
 from tests.care.factories import alert, busy_patient, score
 from tests.conftest import World, log_in, make_patient
 
@@ -77,17 +79,45 @@ def test_an_overdue_check_in_is_a_reason_whether_or_not_its_window_is_stored(wor
     alice = log_in(Client(), world.alice)
     assert CheckInWindow.objects.filter(schedule__patient=lapsing).exists()
     stored = _page(alice)
-    assert f"PHQ-9 check-in overdue (due {due})" in stored
+    assert f"PHQ-9 overdue (due {due})" in stored
     CheckInWindow.objects.all().delete()  # the live path: no stored window
-    assert f"PHQ-9 check-in overdue (due {due})" in _page(alice)
-    assert caseload.lapsed_check_ins(Patient.objects.all(), now) == {lapsing.pk: [("phq9", _due_at(due))]}
+    assert f"PHQ-9 overdue (due {due})" in _page(alice)
+    assert caseload.lapsed_check_ins(Patient.objects.all(), now) == {
+        lapsing.pk: [("phq9", Status.OVERDUE, _due_at(due))]}
+
+
+def test_a_daily_check_in_left_unanswered_shows_as_missed_until_the_patient_answers(world: World) -> None:
+    now = timezone.now()
+    quiet = make_patient(world.org, world.team_a, "Quiet Juniper")
+    today = now.astimezone(ZoneInfo("Europe/London")).date()
+    Schedule.objects.create(patient=quiet, instrument_id="mood_checkin", kind=ScheduleKind.EVERY_N_DAYS,
+                            parameters={"n": 1}, starts_on=today - timedelta(days=5))
+    alice = log_in(Client(), world.alice)
+    assert f"Daily mood check-in missed (due {today - timedelta(days=1):%Y-%m-%d})" in _page(alice, q="juniper")
+    score(quiet, "mood_checkin", 5, "", now - timedelta(minutes=1))
+    assert "missed (due" not in _page(alice, q="juniper")
+
+
+def test_a_held_window_is_answered_in_sql_without_the_live_path(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    now = timezone.now()
+    _overdue_weekly(make_patient(world.org, world.team_a, "Held Laurel"), now)
+    computed: list[object] = []
+
+    def counted(rows: list[object], at: datetime) -> dict[object, object]:
+        computed.extend(rows)
+        return {}
+
+    monkeypatch.setattr(caseload, "live_windows", counted)
+    assert len(caseload.lapsed_check_ins(Patient.objects.all(), now)) == 1
+    assert computed == []  # every schedule's window held: nothing derived live
 
 
 def _due_at(local_day: str) -> datetime:
     return datetime.combine(date.fromisoformat(local_day), time(9), tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
 
 
-def test_stored_and_live_windows_find_the_same_overdue_check_ins(world: World) -> None:
+@time_machine.travel(datetime(2025, 6, 9, 12, tzinfo=UTC), tick=False)  # a Monday: the weekly PHQ-9s are not yet due
+def test_stored_and_live_windows_find_the_same_lapsed_check_ins(world: World) -> None:
     now = timezone.now()
     for n in range(6):
         patient = busy_patient(world.org, world.team_a, f"Busy {n}", now - timedelta(days=n))
@@ -96,7 +126,8 @@ def test_stored_and_live_windows_find_the_same_overdue_check_ins(world: World) -
     stored = caseload.lapsed_check_ins(Patient.objects.all(), now)
     CheckInWindow.objects.all().delete()
     assert caseload.lapsed_check_ins(Patient.objects.all(), now) == stored
-    assert len(stored) == 3
+    statuses = sorted((instrument, status) for found in stored.values() for instrument, status, _due in found)
+    assert statuses == [("gad7", Status.OVERDUE)] * 3 + [("phq9", Status.MISSED)] * 6  # last week's unanswered
 
 
 def test_filters_and_name_search(world: World) -> None:

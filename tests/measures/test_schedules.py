@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from careloop.measures.schedules import (
+    Occurrence,
     ScheduleParameterError,
     ScheduleSpec,
     Status,
@@ -19,6 +20,7 @@ from careloop.measures.schedules import (
     occurrence_on,
     occurrences_between,
     parameters_for,
+    previous_occurrence,
     restart_date,
 )
 
@@ -171,7 +173,8 @@ def test_restarting_at_the_latest_date_keeps_the_current_occurrence(
 def test_schedules_started_on_different_days_share_one_restarted_form() -> None:
     now = utc(2025, 6, 18, 12)
     weekly = [spec("every_n_days", {"n": 7}, date(2025, 1, 1) + timedelta(days=7 * k), LONDON) for k in range(20)]
-    assert {restarted(s, now) for s in weekly} == {replace(weekly[0], starts_on=date(2025, 6, 18))}
+    # 18 June is the latest date (its occurrence is open), 11 June the one before it (the last to close)
+    assert {restarted(s, now) for s in weekly} == {replace(weekly[0], starts_on=date(2025, 6, 11))}
 
 
 def restarted(original: ScheduleSpec, now: datetime) -> ScheduleSpec:
@@ -196,7 +199,26 @@ def test_a_stored_window_is_the_current_occurrence_at_every_moment_of_its_span(
     assert window.holds_at(computed)
     assert window.holds_at(later)
     assert current_occurrence(schedule, later) == window.occurrence
+    assert last_closed(schedule, later) == window.previous
     assert current_window(restarted(schedule, computed), computed) == window
+
+
+def last_closed(schedule: ScheduleSpec, now: datetime) -> Occurrence | None:
+    """The previous occurrence the slow way: every occurrence of the last two years that closed by now."""
+    closed = [o for o in occurrences_between(schedule, now - timedelta(days=800), now) if o.closes_at <= now]
+    return closed[-1] if closed else None
+
+
+def test_the_previous_occurrence_is_the_last_to_close() -> None:
+    weekly = spec("weekly_on_weekday", {"weekday": 2}, date(2025, 6, 2), NEW_YORK)
+    assert previous_occurrence(weekly, utc(2025, 6, 5, 15)) is None  # 4 June's is the first, and still open
+    before = previous_occurrence(weekly, utc(2025, 6, 12, 15))
+    assert before is not None
+    assert before.local_date == date(2025, 6, 4)
+    ended = spec("every_n_days", {"n": 1}, date(2025, 6, 1), LONDON, ends_on=date(2025, 6, 3))
+    last = previous_occurrence(ended, utc(2025, 6, 20))
+    assert last is not None
+    assert last.local_date == date(2025, 6, 3)
 
 
 def test_with_nothing_open_the_window_holds_until_the_next_local_midnight() -> None:

@@ -1,10 +1,11 @@
 """Stored check-in windows: kept current by every write, rolled forward, trusted only inside their span,
-and answering "overdue?" in SQL exactly as the live computation does."""
+and answering "overdue or missed?" in SQL exactly as the live computation does."""
 
 from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ from careloop.measures import windows
 from careloop.measures.actions import do_set_schedule, do_submit_response
 from careloop.measures.models import CheckInWindow, Response, ResponseSource, Schedule
 from careloop.measures.queries import schedule_spec
-from careloop.measures.schedules import current_window
+from careloop.measures.schedules import Status, current_window
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_saving_a_schedule_stores_its_current_window(world: World) -> None:
     row = CheckInWindow.objects.get(schedule=schedule)
     assert (row.valid_from, row.valid_until) == (london(2, 0), london(9, 0))
     assert (row.opens_at, row.due_at, row.overdue_at) == (london(2, 0), london(2, 9), london(3, 9))
-    assert row.latest_response_at is None
+    assert (row.previous_opens_at, row.previous_due_at, row.latest_response_at) == (None, None, None)
 
 
 def test_a_response_is_copied_to_its_instruments_window_and_its_deletion_too(world: World) -> None:
@@ -71,7 +72,8 @@ def test_rolling_forward_rewrites_only_windows_that_no_longer_hold(world: World)
     with time_machine.travel(london(10, 12), tick=False):
         assert windows.roll_forward() == 1
         assert windows.roll_forward() == 0
-    assert CheckInWindow.objects.get(schedule=schedule).opens_at == london(9, 0)
+    row = CheckInWindow.objects.get(schedule=schedule)
+    assert (row.opens_at, row.previous_opens_at, row.previous_due_at) == (london(9, 0), london(2, 0), london(2, 9))
 
 
 def test_a_window_changed_behind_the_signals_is_reported(world: World) -> None:
@@ -91,24 +93,38 @@ def test_deleting_a_patient_takes_their_schedules_responses_and_windows(world: W
     assert not CheckInWindow.objects.exists()
 
 
-# Whether a check-in is overdue: the SQL twin must agree with the Python the live path uses. The weekly
-# occurrence of 2 June opens at midnight, is due at 09:00 and overdue from 09:00 on 3 June.
-MOMENTS = [london(2, 8), london(3, 8, 59), london(3, 9), london(5, 12), london(8, 23)]
-ANSWERS: list[datetime | None] = [None, london(1, 12), london(2, 0), london(2, 9, 30), london(4, 12), london(9, 1)]
+# Whether a check-in has lapsed: the SQL twins must agree with the Python the live path uses. The weekly
+# occurrence of 2 June opens at midnight, is due at 09:00 and overdue from 09:00 on 3 June; the next opens
+# on 9 June, when the first becomes the previous one (missed if nothing was answered since it opened).
+MOMENTS = [london(2, 8), london(3, 8, 59), london(3, 9), london(5, 12), london(9, 0), london(9, 12), london(10, 9),
+           london(11, 12)]
+ANSWERS: list[datetime | None] = [None, london(1, 12), london(2, 0), london(2, 9, 30), london(4, 12), london(9, 1),
+                                  london(10, 12)]
 
 
 @pytest.mark.parametrize("answered_at", ANSWERS)
-def test_stored_overdue_in_sql_agrees_with_the_live_rule(world: World, answered_at: datetime | None) -> None:
+def test_stored_lapse_in_sql_agrees_with_the_live_rule(world: World, answered_at: datetime | None) -> None:
     with time_machine.travel(london(2, 0, 1), tick=False):
         schedule = weekly(world)
     if answered_at is not None:
         answer(world, answered_at)
-    windows.refresh(Schedule.objects.all(), london(2, 0, 1))  # the response moved it if given outside the week
-    window = current_window(schedule_spec(schedule, world.own_patient), london(5, 12))
     for now in MOMENTS:
-        assert Schedule.objects.filter(windows.holding_at(now, "window__")).exists()
-        in_sql = Schedule.objects.filter(windows.stored_overdue(now), pk=schedule.pk).exists()
-        assert in_sql == windows.overdue(window, answered_at, now), (now, answered_at)
+        windows.refresh(Schedule.objects.all(), now)  # a row that holds now, whenever the answer came
+        live = windows.lapse(current_window(schedule_spec(schedule, world.own_patient), now), answered_at, now)
+        lapsed = Schedule.objects.filter(windows.stored_lapsed(now), pk=schedule.pk).exists()
+        overdue = Schedule.objects.filter(windows.stored_overdue(now), pk=schedule.pk).exists()
+        assert (lapsed, overdue) == (live is not None, live is not None and live[0] == Status.OVERDUE), (now, live)
+
+
+def test_a_patient_who_stopped_answering_shows_overdue_then_missed_until_they_answer(world: World) -> None:
+    with time_machine.travel(london(2, 0, 1), tick=False):
+        schedule = weekly(world)
+    window = partial(current_window, schedule_spec(schedule, world.own_patient))
+    assert windows.lapse(window(london(3, 8)), None, london(3, 8)) is None  # due, not yet overdue
+    assert windows.lapse(window(london(5, 12)), None, london(5, 12)) == (Status.OVERDUE, london(2, 9))
+    assert windows.lapse(window(london(9, 12)), None, london(9, 12)) == (Status.MISSED, london(2, 9))
+    assert windows.lapse(window(london(10, 12)), None, london(10, 12)) == (Status.OVERDUE, london(9, 9))
+    assert windows.lapse(window(london(10, 12)), london(10, 11), london(10, 12)) is None  # back
 
 
 def test_an_answer_from_a_clock_running_ahead_counts_once_its_time_has_come(world: World) -> None:
@@ -116,8 +132,8 @@ def test_an_answer_from_a_clock_running_ahead_counts_once_its_time_has_come(worl
         schedule = weekly(world)
     answer(world, london(4, 12))
     window = current_window(schedule_spec(schedule, world.own_patient), london(4, 0))
-    assert windows.overdue(window, london(4, 12), london(4, 0))
-    assert not windows.overdue(window, london(4, 12), london(4, 12))
+    assert windows.lapse(window, london(4, 12), london(4, 0)) == (Status.OVERDUE, london(2, 9))
+    assert windows.lapse(window, london(4, 12), london(4, 12)) is None
 
 
 def test_the_remind_command_rolls_windows_forward(world: World) -> None:
