@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import F
@@ -127,6 +128,7 @@ def test_the_command_verifies_and_refreshes(world: World, capsys: pytest.Capture
     call_command("caseload_facts", "verify")
 
 
+@time_machine.travel(datetime(2025, 6, 11, 12, tzinfo=UTC), tick=False)  # the daily window holds all test long
 def test_the_command_verifies_and_refreshes_check_in_windows_too(world: World,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     schedule = Schedule.objects.create(patient=world.own_patient, instrument_id="phq9", kind=ScheduleKind.EVERY_N_DAYS,
